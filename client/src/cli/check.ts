@@ -1,0 +1,44 @@
+// `ngx502 check`: lints files or folders with the language server's engine.
+
+import * as path from 'node:path';
+import type { ParsedArgs } from '../cli';
+import { checkFiles } from '../../../server/src/nginx/check';
+import { knowledge } from '../../../server/src/nginx/directives';
+import { NodeFileSource } from '../../../server/src/nginx/files';
+import { NginxProject } from '../../../server/src/nginx/project';
+import { discover } from '../../../server/src/discover';
+import { formatJson, formatSarif, formatText, toFindings } from './output';
+
+declare const NGX502_VERSION: string | undefined;
+
+export function runCheck(args: ParsedArgs, samples: string): number {
+  const format = args.flags.get('format')?.at(-1) ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+    process.stderr.write(`ngx502 check: --format must be text, json or sarif (got "${format}")\n`);
+    return 2;
+  }
+  const version = args.flags.get('nginx-version')?.at(-1);
+  if (version !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(version)) {
+    process.stderr.write(`ngx502 check: --nginx-version must look like 1.22.1 (got "${version}")\n`);
+    return 2;
+  }
+  const paths = args.positional.length > 0 ? args.positional : [samples];
+  if (args.positional.length === 0 && format === 'text') process.stderr.write(`ngx502 check: no PATH given, checking the bundled samples in ${samples}\n`);
+  const found = discover(paths);
+  for (const e of found.errors) process.stderr.write(`ngx502 check: ${e}\n`);
+  if (found.errors.length > 0 && found.files.length === 0) return 2;
+  const nginxFiles = found.files.filter((f) => f.kind === 'nginx').map((f) => f.file);
+  const project = new NginxProject(new NodeFileSource(), knowledge({ version, extraDirectives: args.flags.get('extra-directive') ?? [] }));
+  const configRoot = args.flags.get('config-root')?.at(-1);
+  const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined });
+  const findings = toFindings(results);
+  const out =
+    format === 'json'
+      ? formatJson(findings)
+      : format === 'sarif'
+        ? formatSarif(findings, typeof NGX502_VERSION === 'string' ? NGX502_VERSION : '0.0.0')
+        : formatText(findings, results.size, !args.flags.has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+  process.stdout.write(out);
+  if (found.errors.length > 0) return 2;
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}

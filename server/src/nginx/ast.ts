@@ -1,0 +1,123 @@
+// The nginx syntax tree. Every node keeps offsets, line and column (0-based, UTF-16 code units,
+// as LSP counts them) so that diagnostics, hovers and edits can point at exact ranges.
+
+export interface Pos {
+  offset: number;
+  line: number;
+  character: number;
+}
+
+export interface Span {
+  start: Pos;
+  end: Pos;
+}
+
+/** One argument (or the name) of a directive, as nginx reads it. */
+export interface Word {
+  /** The value nginx sees: quotes removed, `\"` `\'` `\\` `\t` `\r` `\n` unescaped. */
+  value: string;
+  /** The source text, quotes included. */
+  raw: string;
+  quote: '"' | "'" | null;
+  span: Span;
+}
+
+export interface Comment {
+  kind: 'comment';
+  /** Text after `#`. */
+  text: string;
+  span: Span;
+}
+
+export interface Block {
+  /** The `{`. */
+  open: Span;
+  /** The matching `}`; absent when the file ended (or recovery closed the block) without it. */
+  close?: Span;
+  children: Node[];
+  /** Raw body of `*_by_lua_block { ... }`, kept as text. */
+  raw?: { text: string; span: Span };
+}
+
+export interface Directive {
+  kind: 'directive';
+  name: string;
+  nameSpan: Span;
+  args: Word[];
+  block?: Block;
+  /** The `;` when the directive ends with one. */
+  semicolon?: Span;
+  /** From the name to the `;` or the `}` of its block (or the last token read when unterminated). */
+  span: Span;
+  /** Comments that sit between arguments (`listen 80 # comment\n default_server;`). */
+  innerComments?: Comment[];
+}
+
+export type Node = Directive | Comment;
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface Problem {
+  code: string;
+  message: string;
+  severity: Severity;
+  span: Span;
+  /** Stable data for quick fixes (never parsed out of the message). */
+  data?: Record<string, unknown>;
+}
+
+export interface ParseResult {
+  nodes: Node[];
+  /** Syntax errors, in source order. */
+  problems: Problem[];
+  /** Total number of tokens read; used to bound work on hostile input. */
+  tokens: number;
+  text: string;
+  /** Offsets of line starts, for position lookups. */
+  lineStarts: number[];
+}
+
+export function isDirective(n: Node): n is Directive {
+  return n.kind === 'directive';
+}
+
+/** Visits every directive depth-first, parents before children. */
+export function walk(nodes: readonly Node[], visit: (d: Directive, parents: readonly Directive[]) => void | 'skip'): void {
+  const parents: Directive[] = [];
+  const rec = (list: readonly Node[]): void => {
+    for (const n of list) {
+      if (n.kind !== 'directive') continue;
+      if (visit(n, parents) === 'skip') continue;
+      if (n.block && n.block.children.length > 0) {
+        parents.push(n);
+        rec(n.block.children);
+        parents.pop();
+      }
+    }
+  };
+  // Recursion depth is bounded by the parser (MAX_DEPTH), so this cannot overflow the stack.
+  rec(nodes);
+}
+
+export function posAt(lineStarts: readonly number[], offset: number): Pos {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { offset, line: lo, character: offset - lineStarts[lo] };
+}
+
+export function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+export function contains(span: Span, offset: number): boolean {
+  return span.start.offset <= offset && offset <= span.end.offset;
+}

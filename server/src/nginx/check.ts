@@ -1,0 +1,89 @@
+// One entry point to check nginx files, shared by the language server and the command line.
+
+import * as path from 'node:path';
+import type { Problem } from './ast';
+import { inferContext } from './analyzer';
+import { findMainConfig, type NginxProject, type Tree } from './project';
+
+export interface CheckScope {
+  /** nginx's prefix (the folder of the main nginx.conf); empty: found from the file. */
+  configRoot?: string;
+  /** Where the search for nginx.conf stops (the workspace folder). */
+  workspaceRoot?: string;
+}
+
+export interface FileResult {
+  file: string;
+  problems: Problem[];
+  tree: Tree;
+  /** True when nothing includes the file and its context was inferred. */
+  orphan: boolean;
+}
+
+/** Whether a file named like a main config really is one (not a server{} fragment named nginx.conf). */
+function looksLikeMain(project: NginxProject, file: string): boolean {
+  const pf = project.parseFile(file);
+  if (!pf.parse) return true;
+  const names = new Set(pf.parse.nodes.flatMap((n) => (n.kind === 'directive' ? [n.name] : [])));
+  if (names.has('http') || names.has('events') || names.has('stream') || names.has('mail')) return true;
+  return inferContext(pf.parse.nodes, project.knowledge) === 'main';
+}
+
+export function mainConfigFor(project: NginxProject, file: string, scope: CheckScope): string | undefined {
+  if (scope.configRoot) {
+    const main = path.join(scope.configRoot, 'nginx.conf');
+    return project.fs.exists(main) && looksLikeMain(project, main) ? main : undefined;
+  }
+  let start = file;
+  for (let i = 0; i < 8; i++) {
+    const main = findMainConfig(start, project.fs, scope.workspaceRoot);
+    if (!main) return undefined;
+    if (looksLikeMain(project, main)) return main;
+    // A fragment named nginx.conf: keep looking above it.
+    start = path.dirname(main);
+  }
+  return undefined;
+}
+
+/** Checks one file in the context its tree gives it (or the context its content implies). */
+export function checkFile(project: NginxProject, file: string, scope: CheckScope = {}): FileResult {
+  const main = mainConfigFor(project, file, scope);
+  if (main) {
+    const tree = project.buildTree(main, path.dirname(main));
+    if (tree.files.has(file)) return { file, problems: tree.problems.get(file) ?? [], tree, orphan: false };
+  }
+  const prefix = scope.configRoot || (main ? path.dirname(main) : scope.workspaceRoot || path.dirname(file));
+  const tree = project.buildTree(file, prefix, true);
+  return { file, problems: tree.problems.get(file) ?? [], tree, orphan: true };
+}
+
+/**
+ * Checks a set of files: each main config with its whole tree, then every remaining file as an
+ * orphan. Returns problems per file for every file reached.
+ */
+export function checkFiles(project: NginxProject, files: readonly string[], scope: CheckScope = {}): Map<string, Problem[]> {
+  const out = new Map<string, Problem[]>();
+  const covered = new Set<string>();
+  const mains = files.filter((f) => path.basename(f) === 'nginx.conf' && looksLikeMain(project, f));
+  for (const main of mains) {
+    const tree = project.buildTree(main, scope.configRoot || path.dirname(main));
+    for (const f of tree.files.keys()) {
+      covered.add(f);
+      const list = out.get(f) ?? [];
+      for (const p of tree.problems.get(f) ?? []) {
+        if (!list.some((q) => q.code === p.code && q.span.start.offset === p.span.start.offset)) list.push(p);
+      }
+      out.set(f, list);
+    }
+  }
+  for (const f of files) {
+    if (covered.has(f)) continue;
+    const r = checkFile(project, f, scope);
+    for (const [tf, problems] of r.orphan ? [[f, r.problems] as const] : r.tree.problems) {
+      if (tf !== f && out.has(tf)) continue;
+      out.set(tf, [...problems]);
+    }
+    covered.add(f);
+  }
+  return out;
+}

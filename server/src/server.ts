@@ -1,0 +1,200 @@
+// The language server entry: the only file that touches the LSP connection. Everything else
+// receives what it needs (documents, settings, the service) and returns plain results.
+
+import {
+  createConnection,
+  DiagnosticSeverity,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Diagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Problem } from './nginx/ast';
+import { NginxService, uriToPath, type DocumentModel } from './service';
+import { SettingsCache, type Settings } from './settings';
+import { hover } from './features/hover';
+import { complete } from './features/completion';
+import { documentSymbols } from './features/symbols';
+import { definition } from './features/definition';
+import { foldingRanges } from './features/folding';
+import { formatDocument } from './features/format';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const service = new NginxService();
+let canPullConfiguration = false;
+const settings = new SettingsCache(async (uri) => {
+  if (!canPullConfiguration) return {};
+  const [value] = await connection.workspace.getConfiguration([{ scopeUri: uri, section: 'nginx502' }]);
+  return value;
+});
+
+const SEVERITY: Record<Problem['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toDiagnostic(p: Problem): Diagnostic {
+  return {
+    range: { start: { line: p.span.start.line, character: p.span.start.character }, end: { line: p.span.end.line, character: p.span.end.character } },
+    severity: SEVERITY[p.severity],
+    code: p.code,
+    source: 'nginx502',
+    message: p.message,
+    data: p.data,
+  };
+}
+
+function log(message: string): void {
+  connection.console.log(`[${new Date().toISOString()}] ${message}`);
+}
+
+/** Runs a handler; on failure logs it and returns the empty result so nothing stale lingers. */
+async function guard<T>(what: string, empty: T, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    log(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return empty;
+  }
+}
+
+async function modelFor(uri: string): Promise<DocumentModel | undefined> {
+  const s: Settings = await settings.get(uri);
+  return service.model(uri, s);
+}
+
+const pending = new Map<string, ReturnType<typeof setTimeout>>();
+
+async function validate(uri: string): Promise<void> {
+  const diagnostics = await guard('diagnostics', [] as Diagnostic[], async () => {
+    const s = await settings.get(uri);
+    return service.problems(uri, s).map(toDiagnostic);
+  });
+  const doc = documents.get(uri);
+  await connection.sendDiagnostics({ uri, version: doc?.version, diagnostics });
+}
+
+function schedule(uri: string, delay: number): void {
+  const t = pending.get(uri);
+  if (t) clearTimeout(t);
+  pending.set(
+    uri,
+    setTimeout(() => {
+      pending.delete(uri);
+      void validate(uri);
+    }, delay),
+  );
+}
+
+/** An edit can change the context or the includes of other open files: re-check them too. */
+function revalidateOthers(except: string): void {
+  for (const d of documents.all()) if (d.uri !== except) schedule(d.uri, 150);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
+  if (roots.length === 0 && params.rootUri) {
+    const p = uriToPath(params.rootUri);
+    if (p) roots.push(p);
+  }
+  service.setWorkspaceRoots(roots);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ['$', '/', '@', ' '] },
+      documentSymbolProvider: true,
+      definitionProvider: true,
+      foldingRangeProvider: true,
+      documentFormattingProvider: true,
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'nginx-502-doctor' },
+  };
+});
+
+connection.onDidChangeConfiguration(() => {
+  settings.clear();
+  for (const d of documents.all()) schedule(d.uri, 0);
+});
+
+connection.workspace.onDidChangeWorkspaceFolders?.((e) => {
+  void e;
+  void connection.workspace.getWorkspaceFolders().then((folders) => {
+    service.setWorkspaceRoots((folders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p));
+  });
+});
+
+documents.onDidOpen((e) => {
+  service.open(e.document.uri, e.document.getText(), e.document.version);
+  schedule(e.document.uri, 0);
+  revalidateOthers(e.document.uri);
+});
+
+documents.onDidChangeContent((e) => {
+  service.open(e.document.uri, e.document.getText(), e.document.version);
+  schedule(e.document.uri, 30);
+  revalidateOthers(e.document.uri);
+});
+
+documents.onDidClose((e) => {
+  service.close(e.document.uri);
+  const t = pending.get(e.document.uri);
+  if (t) clearTimeout(t);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+connection.onDidChangeWatchedFiles(() => {
+  for (const d of documents.all()) schedule(d.uri, 50);
+});
+
+connection.onHover((p) =>
+  guard('hover', null, async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? hover(m, p.position) : null;
+  }),
+);
+
+connection.onCompletion((p) =>
+  guard('completion', [], async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? complete(m, p.position) : [];
+  }),
+);
+
+connection.onDocumentSymbol((p) =>
+  guard('symbols', [], async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? documentSymbols(m) : [];
+  }),
+);
+
+connection.onDefinition((p) =>
+  guard('definition', [], async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? definition(m, p.position) : [];
+  }),
+);
+
+connection.onFoldingRanges((p) =>
+  guard('folding', [], async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? foldingRanges(m) : [];
+  }),
+);
+
+connection.onDocumentFormatting((p) =>
+  guard('formatting', [], async () => {
+    const m = await modelFor(p.textDocument.uri);
+    return m ? formatDocument(m, p.options) : [];
+  }),
+);
+
+documents.listen(connection);
+connection.listen();
