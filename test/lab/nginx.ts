@@ -59,5 +59,6 @@ export function covered(message: string): boolean {
     /has no opening "\{"/,
     /is not terminated by ";"/,
     /^open\(\) ".*" failed \(2: No such file or directory\)/,
+    /^no "events" section in configuration/,
   ].some((re) => re.test(message));
 }

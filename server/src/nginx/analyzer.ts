@@ -53,12 +53,21 @@ function describeArgs(shape: Shape): string {
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)}` : parts[0] ?? 'no arguments';
 }
 
+/**
+ * Where a directive-level error goes: the name when the statement head is on one line; else
+ * from the name to its `;` or `{`, because nginx names the line where the statement ends.
+ */
+export function headSpan(d: Directive): Span {
+  const end = d.semicolon ?? d.block?.open ?? d.args.at(-1)?.span ?? d.nameSpan;
+  return end.end.line === d.nameSpan.start.line ? d.nameSpan : { start: d.nameSpan.start, end: end.end };
+}
+
 function spanOf(words: readonly Word[]): Span {
   return { start: words[0].span.start, end: words[words.length - 1].span.end };
 }
 
 /** The key under which a repeat of this directive in one block is rejected, if it is. */
-function duplicateKey(d: Directive, ctx: Ctx): string | undefined {
+export function duplicateKey(d: Directive, ctx: Ctx): string | undefined {
   if (REJECTS_DUPLICATE.has(d.name)) return d.name;
   const only = REJECTS_DUPLICATE_ONLY_IN[d.name];
   if (only && only.includes(ctx)) return d.name;
@@ -117,7 +126,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
           'unknown-directive',
           'error',
           note ? `unknown directive "${d.name}": ${note}` : `unknown directive "${d.name}"`,
-          d.nameSpan,
+          headSpan(d),
           { directive: d.name },
         );
         continue;
@@ -127,7 +136,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
         const orphanTop = top && options.orphan && ORPHAN_CANDIDATES.some((c) => shapesIn(shapes, c));
         if (!orphanTop) {
           const where = [...new Set(shapes.flatMap((s) => s.ctx))].join(', ');
-          push('not-allowed-here', 'error', `"${d.name}" directive is not allowed here (${ctxLabel(ctx)}); it is allowed in: ${where}`, d.nameSpan, {
+          push('not-allowed-here', 'error', `"${d.name}" directive is not allowed here (${ctxLabel(ctx)}); it is allowed in: ${where}`, headSpan(d), {
             directive: d.name,
             ctx,
           });
@@ -149,7 +158,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
       if (dupKey !== undefined) {
         const first = seen.get(dupKey);
         if (first) {
-          push('duplicate-directive', 'error', `"${d.name}" directive is duplicate (first set on line ${first.nameSpan.start.line + 1})`, d.nameSpan, {
+          push('duplicate-directive', 'error', `"${d.name}" directive is duplicate (first set on line ${first.nameSpan.start.line + 1})`, headSpan(d), {
             directive: d.name,
             firstLine: first.nameSpan.start.line,
           });
@@ -161,7 +170,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
         const isOff = d.args.length === 1 && d.args[0].value === 'off';
         const clash = isOff ? seen.get(anyKey) : seen.get(offKey);
         if (clash) {
-          push('duplicate-directive', 'error', `"${d.name}" directive is duplicate: "off" cannot be combined with other "${d.name}" lines in one block (line ${clash.nameSpan.start.line + 1})`, d.nameSpan, {
+          push('duplicate-directive', 'error', `"${d.name}" directive is duplicate: "off" cannot be combined with other "${d.name}" lines in one block (line ${clash.nameSpan.start.line + 1})`, headSpan(d), {
             directive: d.name,
             firstLine: clash.nameSpan.start.line,
           });
@@ -193,7 +202,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
         'invalid-args',
         'error',
         `invalid number of arguments in "${d.name}" directive: it takes ${describeArgs(shape)}, got ${n}`,
-        n > 0 ? { start: d.nameSpan.start, end: d.args[n - 1].span.end } : d.nameSpan,
+        n > 0 ? { start: d.nameSpan.start, end: (d.semicolon ?? d.block?.open ?? d.args[n - 1].span).end } : headSpan(d),
         { directive: d.name },
       );
       return;

@@ -10,7 +10,7 @@ export type ReadResult =
   | { ok: false; code: 'not-found' | 'unreadable' | 'binary' | 'too-large' | 'is-directory'; message: string };
 
 export interface FileNotice {
-  code: 'not-utf8' | 'bom';
+  code: 'not-utf8' | 'bom' | 'symlink-as-text';
   message: string;
 }
 
@@ -140,7 +140,13 @@ export class NodeFileSource implements FileSource {
       return { ok: false, code: 'unreadable', message: `open() "${file}" failed (${code === 'EACCES' ? '13: Permission denied' : (e as Error).message})` };
     }
     const r = decode(buf, this.maxBytes);
-    return r.ok ? { ...r, key: `${st.mtimeMs}:${st.size}` } : r;
+    if (!r.ok) return r;
+    const link = symlinkBlobTarget(file, r.text);
+    if (link) {
+      const target = this.read(link);
+      if (target.ok) return { ...target, notice: { code: 'symlink-as-text', message: `this file holds only the path "${r.text.trim()}": a symbolic link checked out as text (git with core.symlinks=false); its target is checked in its place` } };
+    }
+    return { ...r, key: `${st.mtimeMs}:${st.size}` };
   }
 
   glob(pattern: string, limit: number): { files: string[]; truncated: boolean } {
@@ -149,6 +155,21 @@ export class NodeFileSource implements FileSource {
 
   exists(file: string): boolean {
     return fs.existsSync(file);
+  }
+}
+
+/**
+ * A file whose whole content is one relative path to an existing file is a symbolic link that
+ * git checked out as text (core.symlinks=false, common on Windows and in archives).
+ */
+function symlinkBlobTarget(file: string, text: string): string | undefined {
+  const t = text.replace(/\n$/, '');
+  if (t.length === 0 || t.length > 1024 || /[\s;{}#]/.test(t) || !/^\.{0,2}\//.test(t) && !t.includes('/')) return undefined;
+  const target = path.resolve(path.dirname(file), t);
+  try {
+    return fs.statSync(target).isFile() && target !== file ? target : undefined;
+  } catch {
+    return undefined;
   }
 }
 

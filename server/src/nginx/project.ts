@@ -5,10 +5,10 @@
 // after an edit only redoes the edited file.
 
 import * as path from 'node:path';
-import type { Directive, ParseResult, Problem, Span } from './ast';
+import type { Directive, Node, ParseResult, Problem, Span } from './ast';
 import { walk } from './ast';
-import { analyze, inferContext, type Analysis } from './analyzer';
-import type { BodyCtx, Knowledge } from './directives';
+import { analyze, duplicateKey, headSpan, inferContext, type Analysis } from './analyzer';
+import { childCtx, type BodyCtx, type Knowledge } from './directives';
 import { hasGlob, type FileSource } from './files';
 import { parse } from './parser';
 
@@ -33,6 +33,8 @@ export interface Tree {
   files: Map<string, { contexts: Set<BodyCtx>; includedBy: IncludeEdge[] }>;
   /** Problems per file for the whole tree (syntax, analysis, include resolution, cross-file). */
   problems: Map<string, Problem[]>;
+  /** The files each `include` directive read. */
+  includeTargets: Map<Directive, string[]>;
 }
 
 export interface ProjectOptions {
@@ -42,11 +44,19 @@ export interface ProjectOptions {
   maxFiles?: number;
   /** Include nesting depth. */
   maxDepth?: number;
+  /**
+   * Look up an absolute include under a conventional conf dir (/etc/nginx/...) also under the
+   * tree's own prefix, when the tree is a copy of that dir (a repository of configs). Default on.
+   */
+  remapConfDirs?: boolean;
 }
 
 const ZERO: Span = { start: { offset: 0, line: 0, character: 0 }, end: { offset: 0, line: 0, character: 0 } };
 
 /** Conventional nginx conf dirs; an absolute include under one of them is looked up under the tree's prefix too. */
+/** Files every nginx package installs in its conf dir; a tree that includes them relies on the host's copy. */
+const STOCK_FILES = new Set(['mime.types', 'fastcgi_params', 'fastcgi.conf', 'proxy_params', 'scgi_params', 'uwsgi_params', 'koi-utf', 'koi-win', 'win-utf', 'snippets/fastcgi-php.conf', 'snippets/snakeoil.conf']);
+
 const CONF_DIRS = ['/etc/nginx/', '/usr/local/nginx/conf/', '/usr/local/etc/nginx/', '/opt/homebrew/etc/nginx/', '/etc/openresty/', '/usr/local/openresty/nginx/conf/'];
 
 export class NginxProject {
@@ -55,6 +65,7 @@ export class NginxProject {
   private readonly maxGlobFiles: number;
   private readonly maxFiles: number;
   private readonly maxDepth: number;
+  private readonly remap: boolean;
 
   constructor(
     readonly fs: FileSource,
@@ -64,6 +75,7 @@ export class NginxProject {
     this.maxGlobFiles = options.maxGlobFiles ?? 5000;
     this.maxFiles = options.maxFiles ?? 20000;
     this.maxDepth = options.maxDepth ?? 64;
+    this.remap = options.remapConfDirs ?? true;
   }
 
   /** Drops cached analyses (after a settings change). */
@@ -102,7 +114,7 @@ export class NginxProject {
   resolveInclude(pattern: string, prefix: string): { files: string[]; truncated: boolean; tried: string } {
     const abs = path.isAbsolute(pattern) ? pattern : path.join(prefix, pattern);
     const candidates = [abs];
-    if (path.isAbsolute(pattern)) {
+    if (path.isAbsolute(pattern) && this.remap) {
       for (const dir of CONF_DIRS) {
         if (pattern.startsWith(dir) && path.resolve(prefix) + '/' !== dir) candidates.push(path.join(prefix, pattern.slice(dir.length)));
       }
@@ -121,7 +133,7 @@ export class NginxProject {
    * context its content implies (for a file that nothing includes).
    */
   buildTree(main: string, prefix: string, orphan = false): Tree {
-    const tree: Tree = { main, prefix, files: new Map(), problems: new Map() };
+    const tree: Tree = { main, prefix, files: new Map(), problems: new Map(), includeTargets: new Map() };
     const add = (file: string, problems: readonly Problem[]): void => {
       if (problems.length === 0) return;
       const list = tree.problems.get(file);
@@ -159,7 +171,18 @@ export class NginxProject {
       for (const inc of analysis.includes) {
         const arg = inc.directive.args[0];
         const r = this.resolveInclude(inc.pattern, prefix);
+        tree.includeTargets.set(inc.directive, r.files);
         if (r.files.length === 0 && !hasGlob(inc.pattern)) {
+          const stock = STOCK_FILES.has(inc.pattern.replace(/^\/etc\/nginx\//, ''));
+          if (stock) {
+            add(file, [{
+              code: 'include-stock-file',
+              severity: 'hint',
+              message: `"${inc.pattern}" is not in this tree; every nginx package installs it, so it is taken from the host and not checked here`,
+              span: arg.span,
+            }]);
+            continue;
+          }
           const known = !path.isAbsolute(inc.pattern) || r.tried.startsWith(path.resolve(prefix) + path.sep);
           add(file, [{
             code: 'include-not-found',
@@ -192,8 +215,85 @@ export class NginxProject {
       stack.pop();
     };
     visit(main, orphan ? 'infer' : 'main', undefined);
+    if (!orphan) this.requireEvents(tree);
     this.crossFile(tree);
+    this.duplicatesAcrossIncludes(tree);
     return tree;
+  }
+
+  /**
+   * A directive repeated in one block where one of the two comes through an `include` (e.g. a
+   * `default_type` in a snippet and in the http block that includes it). Repeats within one
+   * file are the analyzer's.
+   */
+  private duplicatesAcrossIncludes(tree: Tree): void {
+    const report = (file: string, p: Problem): void => {
+      const list = tree.problems.get(file) ?? [];
+      if (!list.some((q) => q.code === p.code && q.span.start.offset === p.span.start.offset)) list.push(p);
+      tree.problems.set(file, list);
+    };
+    type Item = { d: Directive; file: string };
+    const expand = (nodes: readonly Node[], file: string, out: Item[], stack: string[]): void => {
+      for (const n of nodes) {
+        if (n.kind !== 'directive') continue;
+        if (n.name === 'include' && n.args.length === 1 && !n.block) {
+          if (stack.length > 8) continue;
+          for (const target of tree.includeTargets.get(n) ?? []) {
+            if (stack.includes(target)) continue;
+            const p = this.parses.get(target)?.parse;
+            if (p) expand(p.nodes, target, out, [...stack, target]);
+          }
+        } else out.push({ d: n, file });
+      }
+    };
+    const checkList = (nodes: readonly Node[], file: string, ctx: BodyCtx): void => {
+      if (ctx === 'values' || ctx === 'unknown') return;
+      if (nodes.some((n) => n.kind === 'directive' && n.name === 'include')) {
+        const items: Item[] = [];
+        expand(nodes, file, items, [file]);
+        const seen = new Map<string, Item>();
+        for (const it of items) {
+          const key = duplicateKey(it.d, ctx);
+          if (key === undefined) continue;
+          const first = seen.get(key);
+          if (!first) seen.set(key, it);
+          else if (first.file !== it.file || first.d === it.d) {
+            report(it.file, {
+              code: 'duplicate-directive',
+              severity: 'error',
+              message:
+                first.d === it.d
+                  ? `"${it.d.name}" directive is duplicate: this file is included twice into the same block`
+                  : `"${it.d.name}" directive is duplicate: already set in ${path.basename(first.file)}:${first.d.nameSpan.start.line + 1}, in the same block through an include`,
+              span: headSpan(it.d),
+              data: { directive: it.d.name },
+            });
+          }
+        }
+      }
+      for (const n of nodes) if (n.kind === 'directive' && n.block) checkList(n.block.children, file, childCtx(n.name, ctx));
+    };
+    for (const [file, entry] of tree.files) {
+      const p = this.parses.get(file)?.parse;
+      if (!p) continue;
+      for (const ctx of entry.contexts) checkList(p.nodes, file, ctx);
+    }
+  }
+
+  /** nginx refuses a main config without an `events` block (directly or through an include). */
+  private requireEvents(tree: Tree): void {
+    for (const [file, entry] of tree.files) {
+      if (!entry.contexts.has('main')) continue;
+      const p = this.parses.get(file)?.parse;
+      if (!p || p.nodes.some((n) => n.kind === 'directive' && n.name === 'events')) return;
+    }
+    const p = this.parses.get(tree.main)?.parse;
+    if (!p) return;
+    const end = p.lineStarts.length - 1;
+    const pos = { offset: p.text.length, line: end, character: p.text.length - p.lineStarts[end] };
+    const list = tree.problems.get(tree.main) ?? [];
+    list.push({ code: 'missing-events', severity: 'error', message: 'no "events" section in configuration: nginx refuses to start without one (an empty "events {}" is enough)', span: { start: pos, end: pos } });
+    tree.problems.set(tree.main, list);
   }
 
   /** Checks that need the whole tree: duplicate upstream names. */

@@ -354,6 +354,7 @@ export const DIRECTIVE_SHAPES: Record<string, Shape[]> = {
   limit_req_log_level: [s(HSL, ['TAKE1'])],
   limit_req_status: [s(HSL, ['TAKE1'])],
   limit_req_zone: [s(H, ['TAKE3'])],
+  limit_zone: [s(H, ['TAKE3'])], // removed in 1.7.6
   lingering_close: [s(HSL, ['TAKE1'])],
   lingering_time: [s(HSL, ['TAKE1'])],
   lingering_timeout: [s(HSL, ['TAKE1'])],
