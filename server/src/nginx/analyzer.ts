@@ -69,7 +69,7 @@ function spanOf(words: readonly Word[]): Span {
 /** The key under which a repeat of this directive in one block is rejected, if it is. */
 export function duplicateKey(d: Directive, ctx: Ctx): string | undefined {
   if (REJECTS_DUPLICATE.has(d.name)) return d.name;
-  const only = REJECTS_DUPLICATE_ONLY_IN[d.name];
+  const only = Object.hasOwn(REJECTS_DUPLICATE_ONLY_IN, d.name) ? REJECTS_DUPLICATE_ONLY_IN[d.name] : undefined;
   if (only && only.includes(ctx)) return d.name;
   if (REJECTS_SAME_ZONE.has(d.name) && d.args.length > 0) {
     const zone = d.args.find((a) => a.value.startsWith('zone='))?.value.slice(5) ?? d.args[0].value;

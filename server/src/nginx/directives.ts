@@ -119,9 +119,9 @@ export function knowledge(options: KnowledgeOptions = {}): Knowledge {
   }
   const gate = (name: string): string | undefined => {
     if (!version) return undefined;
-    const since = DIRECTIVE_SINCE[name];
+    const since = Object.hasOwn(DIRECTIVE_SINCE, name) ? DIRECTIVE_SINCE[name] : undefined;
     if (since && versionLess(version, parseVersion(since)!)) return `"${name}" appeared in nginx ${since}; the configured version is ${version.join('.')}`;
-    const removed = DIRECTIVE_REMOVED[name];
+    const removed = Object.hasOwn(DIRECTIVE_REMOVED, name) ? DIRECTIVE_REMOVED[name] : undefined;
     if (removed && !versionLess(version, parseVersion(removed)!)) return `"${name}" was removed in nginx ${removed}; the configured version is ${version.join('.')}`;
     return undefined;
   };
@@ -129,11 +129,12 @@ export function knowledge(options: KnowledgeOptions = {}): Knowledge {
     version,
     shapes(name) {
       if (extras.has(name)) return undefined;
-      if (gate(name)) return undefined;
+      // Own properties only: a directive named `valueOf` or `__proto__` is just unknown.
+      if (!Object.hasOwn(DIRECTIVE_SHAPES, name) || gate(name)) return undefined;
       return DIRECTIVE_SHAPES[name];
     },
     isExtra: (name) => extras.has(name),
-    isKnown: (name) => extras.has(name) || (DIRECTIVE_SHAPES[name] !== undefined && !gate(name)),
+    isKnown: (name) => extras.has(name) || (Object.hasOwn(DIRECTIVE_SHAPES, name) && !gate(name)),
     versionNote: gate,
   };
   if (cache.size > 32) cache.clear();

@@ -42,23 +42,19 @@ function isSpace(c: number): boolean {
 
 export function unescape(s: string): string {
   if (s.indexOf('\\') < 0) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\' && i + 1 < s.length) {
-      const n = s[i + 1];
-      if (n === '"' || n === "'" || n === '\\') {
-        out += n;
-        i++;
-        continue;
-      }
-      if (n === 't') { out += '\t'; i++; continue; }
-      if (n === 'r') { out += '\r'; i++; continue; }
-      if (n === 'n') { out += '\n'; i++; continue; }
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = s.indexOf('\\'); i >= 0 && i + 1 < s.length; i = s.indexOf('\\', i)) {
+    const n = s[i + 1];
+    const rep = n === '"' || n === "'" || n === '\\' ? n : n === 't' ? '\t' : n === 'r' ? '\r' : n === 'n' ? '\n' : undefined;
+    if (rep !== undefined) {
+      parts.push(s.slice(from, i), rep);
+      from = i + 2;
     }
-    out += c;
+    i += 2;
   }
-  return out;
+  parts.push(s.slice(from));
+  return parts.join('');
 }
 
 export class Lexer {

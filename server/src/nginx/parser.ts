@@ -3,7 +3,7 @@
 // recovery runs only when braces do not balance, so one missing `}` does not turn the rest
 // of the file into children of the wrong block.
 
-import { computeLineStarts, type Block, type Comment, type Directive, type Node, type ParseResult, type Problem, type Span } from './ast';
+import { computeLineStarts, type Block, type Comment, type Directive, type Node, type ParseResult, type Pos, type Problem, type Span } from './ast';
 import { Lexer, type Token } from './lexer';
 
 /** Deeper nesting than any real config; bounds recursion on hostile input. */
@@ -70,17 +70,21 @@ class Parser {
     };
   }
 
-  /** Column of the first non-blank character on the line of `offset`. */
-  private lineIndent(offset: number): number {
-    let s = offset;
-    while (s > 0 && this.text.charCodeAt(s - 1) !== 10) s--;
+  private readonly indents = new Map<number, number>();
+
+  /** Indentation (tabs count to the next multiple of 8) of the line a position is on; cached per line. */
+  private lineIndent(pos: Pos): number {
+    const s = pos.offset - pos.character;
+    const hit = this.indents.get(s);
+    if (hit !== undefined) return hit;
     let col = 0;
-    for (let i = s; i < offset; i++) {
+    for (let i = s; i < this.text.length; i++) {
       const c = this.text.charCodeAt(i);
       if (c === 32) col++;
       else if (c === 9) col += 8 - (col % 8);
       else break;
     }
+    this.indents.set(s, col);
     return col;
   }
 
@@ -113,13 +117,13 @@ class Parser {
         const anon: Directive = {
           kind: 'directive', name: '', nameSpan: tok.span, args: [], span: tok.span,
         };
-        anon.block = this.parseBlockBody(anon, tok.span, frames, this.lineIndent(tok.span.start.offset));
+        anon.block = this.parseBlockBody(anon, tok.span, frames, this.lineIndent(tok.span.start));
         anon.span = { start: tok.span.start, end: anon.block.close?.end ?? this.lexer.pos() };
         continue;
       }
       if (this.indentRecovery && inBlock && tok.lineStart && tok.type === 'word') {
         const frame = frames[frames.length - 1];
-        const col = this.lineIndent(tok.word.span.start.offset);
+        const col = this.lineIndent(tok.word.span.start);
         if (frame.directive && col <= frame.indent && tok.word.span.start.line > frame.directive.nameSpan.start.line) {
           // This statement is indented like the block's own directive or less: the block most
           // likely lost its `}` just before it. Close it here (the error is reported by the caller).
@@ -145,7 +149,7 @@ class Parser {
       if (tok.type === 'word') {
         if (this.indentRecovery && tok.lineStart && frames.length > 0) {
           const frame = frames[frames.length - 1];
-          if (frame.directive && this.lineIndent(tok.word.span.start.offset) <= frame.indent) {
+          if (frame.directive && this.lineIndent(tok.word.span.start) <= frame.indent) {
             this.unterminated(d, tok.word.span);
             return d;
           }
@@ -168,7 +172,7 @@ class Parser {
       }
       if (tok.type === '{') {
         this.next();
-        const indent = this.lineIndent(d.nameSpan.start.offset);
+        const indent = this.lineIndent(d.nameSpan.start);
         d.block = this.parseBlockBody(d, tok.span, frames, indent);
         d.span = { start: d.span.start, end: d.block.close?.end ?? d.block.children.at(-1)?.span.end ?? tok.span.end };
         break;

@@ -51,6 +51,9 @@ export interface ProjectOptions {
   remapConfDirs?: boolean;
 }
 
+/** Beyond this a file is garbage, not a config: more problems help nobody and cost memory. */
+export const MAX_PROBLEMS_PER_FILE = 1000;
+
 const ZERO: Span = { start: { offset: 0, line: 0, character: 0 }, end: { offset: 0, line: 0, character: 0 } };
 
 /** Conventional nginx conf dirs; an absolute include under one of them is looked up under the tree's prefix too. */
@@ -134,15 +137,28 @@ export class NginxProject {
    */
   buildTree(main: string, prefix: string, orphan = false): Tree {
     const tree: Tree = { main, prefix, files: new Map(), problems: new Map(), includeTargets: new Map() };
+    const keys = new Map<string, Set<string>>();
     const add = (file: string, problems: readonly Problem[]): void => {
       if (problems.length === 0) return;
-      const list = tree.problems.get(file);
-      if (!list) {
-        tree.problems.set(file, [...problems]);
-        return;
+      let list = tree.problems.get(file);
+      let seen = keys.get(file);
+      if (!list || !seen) {
+        list = [];
+        seen = new Set();
+        tree.problems.set(file, list);
+        keys.set(file, seen);
       }
       for (const p of problems) {
-        if (!list.some((q) => q.code === p.code && q.span.start.offset === p.span.start.offset)) list.push(p);
+        if (seen.has('too-many')) return;
+        const key = `${p.code}\0${p.span.start.offset}`;
+        if (seen.has(key)) continue;
+        if (list.length >= MAX_PROBLEMS_PER_FILE) {
+          list.push({ code: 'too-many-problems', severity: 'warning', message: `more than ${MAX_PROBLEMS_PER_FILE} problems in this file; the rest are not shown`, span: p.span });
+          seen.add('too-many');
+          return;
+        }
+        seen.add(key);
+        list.push(p);
       }
     };
     const visited = new Set<string>();
