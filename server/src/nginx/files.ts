@@ -131,6 +131,8 @@ export class NodeFileSource implements FileSource {
       return { ok: false, code: 'unreadable', message: `cannot read "${file}": ${(e as Error).message}` };
     }
     if (st.isDirectory()) return { ok: false, code: 'is-directory', message: `"${file}" is a directory, not a file` };
+    // A FIFO, socket or device would block or never end: never read one.
+    if (!st.isFile()) return { ok: false, code: 'unreadable', message: `"${file}" is not a regular file (a pipe, socket or device); it is not read` };
     if (st.size > this.maxBytes) return tooLarge(st.size, this.maxBytes);
     let buf: Buffer;
     try {
