@@ -25,6 +25,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new NginxService();
 let canPullConfiguration = false;
+let supportsWorkspaceFolders = false;
 const settings = new SettingsCache(async (uri) => {
   if (!canPullConfiguration) return {};
   const [value] = await connection.workspace.getConfiguration([{ scopeUri: uri, section: 'nginx502' }]);
@@ -98,6 +99,7 @@ function revalidateOthers(except: string): void {
 
 connection.onInitialize((params): InitializeResult => {
   canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  supportsWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
   const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
   if (roots.length === 0 && params.rootUri) {
     const p = uriToPath(params.rootUri);
@@ -113,7 +115,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       foldingRangeProvider: true,
       documentFormattingProvider: true,
-      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: supportsWorkspaceFolders } },
     },
     serverInfo: { name: 'nginx-502-doctor' },
   };
@@ -124,10 +126,15 @@ connection.onDidChangeConfiguration(() => {
   for (const d of documents.all()) schedule(d.uri, 0);
 });
 
-connection.workspace.onDidChangeWorkspaceFolders?.((e) => {
-  void e;
-  void connection.workspace.getWorkspaceFolders().then((folders) => {
-    service.setWorkspaceRoots((folders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p));
+connection.onInitialized(() => {
+  // Only a client that declared workspace folder support may be asked for folder events:
+  // the library throws on the getter otherwise.
+  if (!supportsWorkspaceFolders) return;
+  connection.workspace.onDidChangeWorkspaceFolders(() => {
+    void connection.workspace.getWorkspaceFolders().then((folders) => {
+      service.setWorkspaceRoots((folders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p));
+      for (const d of documents.all()) schedule(d.uri, 0);
+    });
   });
 });
 

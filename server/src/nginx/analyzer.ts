@@ -245,6 +245,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
   };
 
   const checkEnvsubst = (d: Directive): void => {
+    if (d.name.indexOf('${') < 0 && !d.args.some((a) => a.value.indexOf('${') >= 0)) return;
     for (const w of [{ value: d.name, span: d.nameSpan }, ...d.args]) {
       if (ENVSUBST.test(w.value)) {
         push(

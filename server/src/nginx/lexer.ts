@@ -8,7 +8,7 @@
 // - a backslash escapes the next character; `\" \' \\ \t \r \n` are unescaped in the value.
 // It never throws: problems are reported through the `problem` callback and lexing goes on.
 
-import type { Pos, Span, Word } from './ast';
+import { TextSpan, type Pos, type Span, type Word } from './ast';
 
 export type Token =
   | { type: 'word'; word: Word; lineStart: boolean }
@@ -87,31 +87,39 @@ export class Lexer {
     return c;
   }
 
+  /** A span from the given start to the current position. */
+  private spanFrom(so: number, sl: number, sc: number): TextSpan {
+    return new TextSpan(so, sl, sc, this.i, this.line, this.i - this.lineStartOffset);
+  }
+
   next(): Token {
     const t = this.text;
     const n = t.length;
     while (this.i < n && isSpace(t.charCodeAt(this.i))) this.advance();
-    const start = this.pos();
+    const so = this.i;
+    const sl = this.line;
+    const sc = this.i - this.lineStartOffset;
     const lineStart = this.atLineStart;
     this.atLineStart = false;
-    if (this.i >= n) return { type: 'eof', span: { start, end: start }, lineStart };
+    if (this.i >= n) return { type: 'eof', span: this.spanFrom(so, sl, sc), lineStart };
     const c = t.charCodeAt(this.i);
     if (c === HASH) {
       let j = this.i;
       while (j < n && t.charCodeAt(j) !== LF) j++;
       const text = t.slice(this.i + 1, j);
       this.i = j;
-      return { type: 'comment', text: text.endsWith('\r') ? text.slice(0, -1) : text, span: { start, end: this.pos() }, lineStart };
+      return { type: 'comment', text: text.endsWith('\r') ? text.slice(0, -1) : text, span: this.spanFrom(so, sl, sc), lineStart };
     }
     if (c === SEMI || c === LBRACE || c === RBRACE) {
       this.advance();
-      return { type: c === SEMI ? ';' : c === LBRACE ? '{' : '}', span: { start, end: this.pos() }, lineStart };
+      return { type: c === SEMI ? ';' : c === LBRACE ? '{' : '}', span: this.spanFrom(so, sl, sc), lineStart };
     }
-    if (c === DQUOTE || c === SQUOTE) return this.quoted(c, start, lineStart);
-    return this.word(start, lineStart);
+    if (c === DQUOTE || c === SQUOTE) return this.quoted(c, so, sl, sc, lineStart);
+    return this.word(so, sl, sc, lineStart);
   }
 
-  private quoted(q: number, start: Pos, lineStart: boolean): Token {
+  private quoted(q: number, so: number, sl: number, sc: number, lineStart: boolean): Token {
+    const start: Pos = { offset: so, line: sl, character: sc };
     const t = this.text;
     const n = t.length;
     this.advance();
@@ -129,8 +137,7 @@ export class Lexer {
       }
     }
     const bodyEnd = closed ? this.i - 1 : this.i;
-    const end = this.pos();
-    const span = { start, end };
+    const span = this.spanFrom(so, sl, sc);
     const quote = q === DQUOTE ? '"' : "'";
     if (!closed) {
       this.problem({
@@ -158,7 +165,7 @@ export class Lexer {
     };
   }
 
-  private word(start: Pos, lineStart: boolean): Token {
+  private word(so: number, sl: number, sc: number, lineStart: boolean): Token {
     const t = this.text;
     const n = t.length;
     let variable = false;
@@ -183,8 +190,8 @@ export class Lexer {
       if (isSpace(c) || c === SEMI || c === LBRACE) break;
       this.advance();
     }
-    const raw = t.slice(start.offset, this.i);
-    return { type: 'word', word: { value: unescape(raw), raw, quote: null, span: { start, end: this.pos() } }, lineStart };
+    const raw = t.slice(so, this.i);
+    return { type: 'word', word: { value: unescape(raw), raw, quote: null, span: this.spanFrom(so, sl, sc) }, lineStart };
   }
 
   /**

@@ -3,7 +3,7 @@
 // recovery runs only when braces do not balance, so one missing `}` does not turn the rest
 // of the file into children of the wrong block.
 
-import { computeLineStarts, type Block, type Comment, type Directive, type Node, type ParseResult, type Pos, type Problem, type Span } from './ast';
+import { computeLineStarts, joinSpans, TextSpan, type Block, type Comment, type Directive, type Node, type ParseResult, type Problem, type Span } from './ast';
 import { Lexer, type Token } from './lexer';
 
 /** Deeper nesting than any real config; bounds recursion on hostile input. */
@@ -72,9 +72,9 @@ class Parser {
 
   private readonly indents = new Map<number, number>();
 
-  /** Indentation (tabs count to the next multiple of 8) of the line a position is on; cached per line. */
-  private lineIndent(pos: Pos): number {
-    const s = pos.offset - pos.character;
+  /** Indentation (tabs count to the next multiple of 8) of the line a span starts on; cached per line. */
+  private lineIndent(span: Span): number {
+    const s = span instanceof TextSpan ? span.so - span.sc : span.start.offset - span.start.character;
     const hit = this.indents.get(s);
     if (hit !== undefined) return hit;
     let col = 0;
@@ -117,13 +117,13 @@ class Parser {
         const anon: Directive = {
           kind: 'directive', name: '', nameSpan: tok.span, args: [], span: tok.span,
         };
-        anon.block = this.parseBlockBody(anon, tok.span, frames, this.lineIndent(tok.span.start));
+        anon.block = this.parseBlockBody(anon, tok.span, frames, this.lineIndent(tok.span));
         anon.span = { start: tok.span.start, end: anon.block.close?.end ?? this.lexer.pos() };
         continue;
       }
       if (this.indentRecovery && inBlock && tok.lineStart && tok.type === 'word') {
         const frame = frames[frames.length - 1];
-        const col = this.lineIndent(tok.word.span.start);
+        const col = this.lineIndent(tok.word.span);
         if (frame.directive && col <= frame.indent && tok.word.span.start.line > frame.directive.nameSpan.start.line) {
           // This statement is indented like the block's own directive or less: the block most
           // likely lost its `}` just before it. Close it here (the error is reported by the caller).
@@ -149,14 +149,13 @@ class Parser {
       if (tok.type === 'word') {
         if (this.indentRecovery && tok.lineStart && frames.length > 0) {
           const frame = frames[frames.length - 1];
-          if (frame.directive && this.lineIndent(tok.word.span.start) <= frame.indent) {
+          if (frame.directive && this.lineIndent(tok.word.span) <= frame.indent) {
             this.unterminated(d, tok.word.span);
             return d;
           }
         }
         this.next();
         d.args.push(tok.word);
-        d.span = { start: d.span.start, end: tok.word.span.end };
         continue;
       }
       if (tok.type === 'comment') {
@@ -167,14 +166,14 @@ class Parser {
       if (tok.type === ';') {
         this.next();
         d.semicolon = tok.span;
-        d.span = { start: d.span.start, end: tok.span.end };
+        d.span = joinSpans(d.nameSpan, tok.span);
         break;
       }
       if (tok.type === '{') {
         this.next();
-        const indent = this.lineIndent(d.nameSpan.start);
+        const indent = this.lineIndent(d.nameSpan);
         d.block = this.parseBlockBody(d, tok.span, frames, indent);
-        d.span = { start: d.span.start, end: d.block.close?.end ?? d.block.children.at(-1)?.span.end ?? tok.span.end };
+        d.span = joinSpans(d.nameSpan, d.block.close ?? d.block.children.at(-1)?.span ?? tok.span);
         break;
       }
       // `}` or end of file right after arguments: the `;` is missing. nginx reports it where it
@@ -187,7 +186,9 @@ class Parser {
   }
 
   private unterminated(d: Directive, stop: Span): void {
-    const at = d.span.end;
+    const last = d.args.at(-1)?.span ?? d.nameSpan;
+    const at = last.end;
+    d.span = joinSpans(d.nameSpan, last);
     this.error(
       'missing-semicolon',
       `directive "${d.name}" is not terminated by ";"`,

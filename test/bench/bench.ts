@@ -1,0 +1,210 @@
+// `npm run bench`: speed and memory, as ratios against baselines measured in the same run.
+// - a generated tree of 1,000 server blocks in 1,000 included files (~100k lines) plus one
+//   5,000-line file: our full-tree check beside `nginx -t` on the same tree;
+// - re-check after a one-character edit in the 5,000-line file (median, p95), through the same
+//   service the language server uses;
+// - the language server's peak memory (VmHWM) after it checked the whole tree over stdio.
+// Not a test: it prints numbers and the targets beside them; timing in tests is flaky here.
+
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { URI } from 'vscode-uri';
+import { NginxService } from '../../server/src/service';
+import { DEFAULT_SETTINGS } from '../../server/src/settings';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'client', 'out', 'cli.js');
+const SERVER = path.join(ROOT, 'server', 'out', 'server.js');
+const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => fs.existsSync(p));
+
+function site(i: number): string {
+  const lines = [
+    `# site ${i}`,
+    'server {',
+    `    listen 127.0.0.1:${20000 + (i % 20000)};`,
+    `    server_name site${i}.example.test www.site${i}.example.test;`,
+    `    root /var/www/site${i}/public;`,
+    '    index index.php index.html;',
+    '    access_log off;',
+    '    client_max_body_size 16m;',
+  ];
+  let n = 0;
+  while (lines.length < 96) {
+    n++;
+    lines.push(
+      `    location /app${n}/ {`,
+      `        proxy_pass http://127.0.0.1:${9000 + (n % 100)};`,
+      '        proxy_set_header Host $host;',
+      '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '        proxy_read_timeout 60s;',
+      '        proxy_buffers 8 16k;',
+      '        proxy_buffer_size 16k;',
+      '        add_header X-App "app' + n + '" always;',
+      '    }',
+    );
+  }
+  lines.push('    location ~ \\.php$ {', '        fastcgi_pass unix:/run/php/php8.2-fpm.sock;', '        include fastcgi_params;', '    }', '}');
+  return lines.join('\n') + '\n';
+}
+
+function bigFile(): string {
+  const parts: string[] = ['server {', '    listen 127.0.0.1:30000;', '    server_name big.example.test;'];
+  let n = 0;
+  while (parts.length < 4996) {
+    n++;
+    parts.push(`    location /big${n}/ {`, `        root /srv/big${n};`, '        expires 1h;', '        try_files $uri $uri/ =404;', '    }');
+  }
+  parts.push('}');
+  return parts.join('\n') + '\n';
+}
+
+function makeTree(dir: string): { main: string; big: string; lines: number } {
+  fs.mkdirSync(path.join(dir, 'sites'), { recursive: true });
+  fs.copyFileSync('/etc/nginx/fastcgi_params', path.join(dir, 'fastcgi_params'));
+  const main = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(
+    main,
+    [
+      'worker_processes 1;',
+      `error_log ${path.join(dir, 'error.log')};`,
+      `pid ${path.join(dir, 'nginx.pid')};`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '    access_log off;',
+      '    server_names_hash_bucket_size 128;',
+      '    server_names_hash_max_size 8192;',
+      '    include sites/*.conf;',
+      '    include big.conf;',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  let lines = 12;
+  for (let i = 0; i < 1000; i++) {
+    const s = site(i);
+    lines += s.split('\n').length - 1;
+    fs.writeFileSync(path.join(dir, 'sites', `site${String(i).padStart(4, '0')}.conf`), s);
+  }
+  const big = path.join(dir, 'big.conf');
+  const b = bigFile();
+  lines += b.split('\n').length - 1;
+  fs.writeFileSync(big, b);
+  return { main, big, lines };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
+}
+
+function timeCommand(cmd: string, args: string[], runs: number): { ms: number[]; status: number | null; stderr: string } {
+  const ms: number[] = [];
+  let status: number | null = 0;
+  let stderr = '';
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    status = r.status;
+    stderr = r.stderr;
+  }
+  return { ms, status, stderr };
+}
+
+async function serverPeakMemory(main: string, big: string): Promise<{ hwmMB: number; diagnosticsMs: number }> {
+  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.listen();
+  const root = path.dirname(main);
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: URI.file(root).toString(), capabilities: {}, workspaceFolders: [{ uri: URI.file(root).toString(), name: 'bench' }] });
+  conn.sendNotification('initialized', {});
+  const uri = URI.file(big).toString();
+  const t0 = Date.now();
+  const got = new Promise<void>((resolve) => {
+    conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string }) => {
+      if (p.uri === uri) resolve();
+    });
+  });
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nginx', version: 1, text: fs.readFileSync(big, 'utf8') } });
+  await got;
+  const diagnosticsMs = Date.now() - t0;
+  // Open the main file too, and a few sites: the whole tree is held.
+  for (const f of [main, ...fs.readdirSync(path.join(root, 'sites')).slice(0, 20).map((s) => path.join(root, 'sites', s))]) {
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: URI.file(f).toString(), languageId: 'nginx', version: 1, text: fs.readFileSync(f, 'utf8') } });
+  }
+  await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri } });
+  const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  await conn.sendRequest('shutdown');
+  conn.sendNotification('exit');
+  conn.dispose();
+  child.kill();
+  return { hwmMB: hwm, diagnosticsMs };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx502-bench-'));
+  try {
+    const tree = makeTree(dir);
+    console.log(`tree: 1 main + 1000 site files + 1 file of 5000 lines, ${tree.lines} lines in all (${dir})`);
+
+    // 1. Full-tree check: our CLI (cold process, like nginx -t) beside nginx -t, same tree.
+    const ours = timeCommand(process.execPath, [CLI, 'check', '--format', 'json', tree.main], 5);
+    if (ours.status !== 0) console.log(`  note: ngx502 check exited ${ours.status}: ${ours.stderr.slice(0, 300)}`);
+    let ratioLine = '  nginx -t: not installed, no baseline';
+    if (NGINX) {
+      const ng = timeCommand(NGINX, ['-t', '-q', '-p', dir + '/', '-c', tree.main], 5);
+      if (ng.status !== 0) console.log(`  note: nginx -t exited ${ng.status}: ${ng.stderr.slice(0, 300)}`);
+      ratioLine = `  nginx -t (baseline): median ${median(ng.ms).toFixed(0)} ms  -> ratio ours/nginx = ${(median(ours.ms) / median(ng.ms)).toFixed(2)} (target <= 1.00)`;
+    }
+    console.log('full-tree check');
+    console.log(`  ngx502 check (cold process): median ${median(ours.ms).toFixed(0)} ms`);
+    console.log(ratioLine);
+
+    // 2. Re-check after a one-character edit in the 5,000-line file (the server's code path).
+    const service = new NginxService();
+    service.setWorkspaceRoots([dir]);
+    const uri = URI.file(tree.big).toString();
+    const text = fs.readFileSync(tree.big, 'utf8');
+    service.open(uri, text, 1);
+    const tFull0 = process.hrtime.bigint();
+    service.problems(uri, DEFAULT_SETTINGS);
+    const firstMs = Number(process.hrtime.bigint() - tFull0) / 1e6;
+    const edits: number[] = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < 60; i++) {
+      const line = 10 + ((i * 83) % 4900);
+      const edited = [...lines];
+      edited[line] = edited[line].replace(/;$/, i % 2 ? ';' : ' ;');
+      const t0 = process.hrtime.bigint();
+      service.open(uri, edited.join('\n'), i + 2);
+      service.problems(uri, DEFAULT_SETTINGS);
+      edits.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const warm = edits.slice(10);
+    console.log('re-check after a one-character edit in the 5,000-line file (whole tree in context)');
+    console.log(`  first check of the tree from the editor: ${firstMs.toFixed(0)} ms`);
+    console.log(`  edit -> diagnostics: median ${median(warm).toFixed(1)} ms, p95 ${p95(warm).toFixed(1)} ms (target p95 < 30 ms)`);
+
+    // 3. Language server peak memory over stdio.
+    const mem = await serverPeakMemory(tree.main, tree.big);
+    console.log('language server (stdio)');
+    console.log(`  didOpen -> publishDiagnostics on the 5,000-line file: ${mem.diagnosticsMs} ms`);
+    console.log(`  peak memory (VmHWM): ${mem.hwmMB.toFixed(0)} MB (target < 150 MB)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
