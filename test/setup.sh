@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# The dynamic modules Debian builds (stream, mail, geoip, image filter, xslt, perl): the
+# differential and directive-table tests check those contexts against real nginx too.
+for m in stream mail http-geoip http-image-filter http-xslt-filter http-perl stream-geoip; do
+  dpkg -s "libnginx-mod-$m" >/dev/null 2>&1 || need+=("libnginx-mod-$m")
+done
 ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need+=(php-fpm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -14,6 +14,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { URI } from 'vscode-uri';
 import { NginxService } from '../../server/src/service';
 import { DEFAULT_SETTINGS } from '../../server/src/settings';
+import { SERVER_EXEC_ARGV } from '../../client/src/serverArgs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'client', 'out', 'cli.js');
@@ -120,7 +121,7 @@ function timeCommand(cmd: string, args: string[], runs: number): { ms: number[];
 }
 
 async function serverPeakMemory(main: string, big: string): Promise<{ hwmMB: number; diagnosticsMs: number }> {
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_EXEC_ARGV, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   conn.listen();
   const root = path.dirname(main);
@@ -144,9 +145,10 @@ async function serverPeakMemory(main: string, big: string): Promise<{ hwmMB: num
   const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
   await conn.sendRequest('shutdown');
-  conn.sendNotification('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await conn.sendNotification('exit');
+  await exited;
   conn.dispose();
-  child.kill();
   return { hwmMB: hwm, diagnosticsMs };
 }
 

@@ -19,7 +19,7 @@ import { DIRECTIVE_SHAPES } from '../nginx/data/args';
 import { childCtx, variableDocs, type BodyCtx, type Ctx, type DirectiveDoc, type Shape } from '../nginx/directives';
 import type { DocumentModel } from '../service';
 import { allUpstreams, allVariableDefinitions, namedLocations, PASS_DIRECTIVES } from './definition';
-import { isCtx, offsetAt, pickDoc, plainSyntax, rangeOf, topCtx } from './hover';
+import { familyCtx, isCtx, offsetAt, pickDoc, plainSyntax, rangeOf, topCtx } from './hover';
 
 const isRawBlock = (name: string): boolean => name.endsWith('_by_lua_block') || name === 'lua_block';
 
@@ -225,6 +225,22 @@ function literalChoices(doc: DirectiveDoc | undefined): string[] {
   return syn.split('|').map((s) => s.trim().replace(/^`|`$/g, ''));
 }
 
+/**
+ * The statement being written when the one before it lacks its `;` (the user is typing a new
+ * line): the words from the last word that starts a line and names a directive allowed here,
+ * or from the word being typed when it is the first of its line. nginx would read them as
+ * more arguments, but the user means a new statement (the analyzer reports the missing `;`).
+ */
+function splitAtMissingSemicolon(m: DocumentModel, words: Word[], partial: Word | undefined, ctx: Ctx): Word[] {
+  for (let i = words.length - 1; i > 0; i--) {
+    const w = words[i];
+    if (w.span.start.line <= words[i - 1].span.end.line || w.quote !== null) continue;
+    if (w === partial && /^[A-Za-z0-9_]*$/.test(w.raw)) return words.slice(i);
+    if (w.value !== words[0].value && shapeIn(m, w.value, ctx)) return words.slice(i);
+  }
+  return words;
+}
+
 export function complete(m: DocumentModel, pos: Position): CompletionItem[] {
   const offset = offsetAt(m, pos);
   const s = scan(m.text, offset);
@@ -236,7 +252,8 @@ export function complete(m: DocumentModel, pos: Position): CompletionItem[] {
   const typed = partial ? m.text.slice(partial.span.start.offset, offset) : '';
   const cursor = posOf(m, offset);
   const replace = (from: number): Range => rangeOf(posOf(m, from), cursor);
-  const argWords = partial ? s.words.slice(0, -1) : s.words;
+  const words = isCtx(ctx) ? splitAtMissingSemicolon(m, s.words, partial, ctx) : s.words;
+  const argWords = partial ? words.slice(0, -1) : words;
 
   if (argWords.length === 0) {
     // Statement start.
@@ -250,7 +267,7 @@ export function complete(m: DocumentModel, pos: Position): CompletionItem[] {
   const index = argWords.length - 1;
 
   const vp = variablePrefix(typed);
-  if (vp) return variableItems(m, ctx, replace((partial ? partial.span.start.offset : offset) + vp.at), vp.braced);
+  if (vp) return variableItems(m, familyCtx(topCtx(m), s.stack), replace((partial ? partial.span.start.offset : offset) + vp.at), vp.braced);
   if (!isCtx(ctx) || s.openQuote) return [];
   const from = partial ? partial.span.start.offset : offset;
 

@@ -172,9 +172,10 @@ export function definition(m: DocumentModel, pos: Position): Location[] {
   if (at.index < 0) return [];
   const value = at.word.value;
   if (d.name === 'include' && at.index === 0) {
-    const r = m.project.resolveInclude(value, m.tree.prefix);
+    // The files the tree read for this include; else resolve it as nginx would.
+    const files = m.tree.includeTargets?.get(d) ?? m.project.resolveInclude(value, m.tree.prefix).files;
     const zero = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    return r.files.map((f) => ({ uri: uriFor(m, f), range: zero }));
+    return files.map((f) => ({ uri: uriFor(m, f), range: zero }));
   }
   if (PASS_DIRECTIVES.has(d.name) && at.index === 0) {
     const u = upstreamNameIn(value);

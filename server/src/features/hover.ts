@@ -5,7 +5,7 @@
 
 import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver';
 import type { Directive, Node, Pos, Span, Word } from '../nginx/ast';
-import { childCtx, directiveDocs, docFor, variableDocs, type BodyCtx, type Ctx, type DirectiveDoc, type VariableDoc } from '../nginx/directives';
+import { childCtx, ctxFamily, directiveDocs, docFor, variableDocs, type BodyCtx, type Ctx, type DirectiveDoc, type VariableDoc } from '../nginx/directives';
 import type { DocumentModel } from '../service';
 import { variableDefinitions } from './definition';
 
@@ -43,6 +43,17 @@ export function ctxOf(m: DocumentModel, parents: readonly Directive[]): BodyCtx 
   let ctx = topCtx(m);
   for (const p of parents) ctx = childCtx(p.name, ctx);
   return ctx;
+}
+
+/** The nearest real context through a chain of block names (a stream `map` body → stream). */
+export function familyCtx(top: BodyCtx, names: readonly string[]): BodyCtx {
+  let ctx = top;
+  let last = top;
+  for (const n of names) {
+    ctx = childCtx(n, ctx);
+    if (isCtx(ctx)) last = ctx;
+  }
+  return last;
 }
 
 export function isCtx(c: BodyCtx): c is Ctx {
@@ -147,13 +158,6 @@ function refCtxLabel(ctx: Ctx): string {
   }
 }
 
-function family(ctx: Ctx): 'http' | 'stream' | 'mail' | 'core' {
-  if (ctx.startsWith('stream')) return 'stream';
-  if (ctx.startsWith('mail')) return 'mail';
-  if (ctx === 'main' || ctx === 'events') return 'core';
-  return 'http';
-}
-
 /**
  * The doc entry for a directive in a context: the module family of the context (http, stream,
  * mail), then the entry whose contexts list the context (the upstream `server` vs the http one).
@@ -161,7 +165,7 @@ function family(ctx: Ctx): 'http' | 'stream' | 'mail' | 'core' {
 export function pickDoc(name: string, ctx: BodyCtx | undefined): DirectiveDoc | undefined {
   const docs = directiveDocs(name);
   if (docs.length <= 1 || !ctx || !isCtx(ctx)) return docs[0];
-  const fam = family(ctx);
+  const fam = ctxFamily(ctx);
   const inFamily = fam === 'core' ? docs : docs.filter((d) => d.module.startsWith(`ngx_${fam}_`));
   const label = refCtxLabel(ctx);
   const exact = inFamily.find((d) => d.contexts.includes(label));
@@ -223,7 +227,7 @@ interface VarInfo {
 /** The reference-lib entry for a variable name (without `$`), preferring the context's module family. */
 export function lookupVariable(name: string, ctx: BodyCtx | undefined): VarInfo {
   const all = variableDocs();
-  const fam = ctx && isCtx(ctx) ? family(ctx) : 'http';
+  const fam = ctx && isCtx(ctx) ? ctxFamily(ctx) : 'http';
   const prefer = (list: VariableDoc[]): VariableDoc | undefined =>
     list.find((v) => v.module.startsWith(`ngx_${fam === 'core' ? 'http' : fam}_`)) ?? list[0];
   const exact = all.filter((v) => v.name === '$' + name);
@@ -287,7 +291,7 @@ export function hover(m: DocumentModel, pos: Position): Hover | null {
   const ctx = ctxOf(m, at.parents);
   const v = variableAt(at.word, offset);
   if (v) {
-    const md = variableMarkdown(m, v.name, ctx);
+    const md = variableMarkdown(m, v.name, familyCtx(topCtx(m), at.parents.map((p) => p.name)));
     if (md) return { contents: { kind: MarkupKind.Markdown, value: md }, range: rangeOf(v.start, v.end) };
     return null;
   }

@@ -25,6 +25,7 @@ function looksLikeMain(project: NginxProject, file: string): boolean {
   const pf = project.parseFile(file);
   if (!pf.parse) return true;
   const names = new Set(pf.parse.nodes.flatMap((n) => (n.kind === 'directive' ? [n.name] : [])));
+  if (names.size === 0) return true; // an empty nginx.conf is a main config being written
   if (names.has('http') || names.has('events') || names.has('stream') || names.has('mail')) return true;
   return inferContext(pf.parse.nodes, project.knowledge) === 'main';
 }

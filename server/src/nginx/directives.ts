@@ -91,11 +91,20 @@ export function ctxFamily(ctx: Ctx): 'http' | 'stream' | 'mail' | 'core' {
   return 'http';
 }
 
+/** reference-lib's name for a context, within its module family. */
+const REF_CTX: Record<Ctx, string> = {
+  main: 'main', events: 'events', http: 'http', server: 'server', location: 'location', sif: 'if', lif: 'if in location',
+  limit_except: 'limit_except', upstream: 'upstream', stream: 'stream', stream_server: 'server', stream_upstream: 'upstream',
+  mail: 'mail', mail_server: 'server',
+};
+
+/** The doc for a directive as used in a context: `server` in upstream is the upstream module's. */
 export function docFor(name: string, ctx: Ctx | undefined): DirectiveDoc | undefined {
   const docs = directiveDocs(name);
   if (docs.length <= 1 || !ctx) return docs[0];
   const fam = ctxFamily(ctx);
-  return docs.find((d) => d.module.startsWith(`ngx_${fam}_`)) ?? docs[0];
+  const inFamily = docs.filter((d) => (fam === 'core' ? !/^ngx_(http|stream|mail)_/.test(d.module) : d.module.startsWith(`ngx_${fam}_`)));
+  return inFamily.find((d) => d.contexts.includes(REF_CTX[ctx])) ?? inFamily[0] ?? docs[0];
 }
 
 /** nginx version as comparable numbers; undefined when not set or not understood. */
@@ -169,7 +178,7 @@ export function knowledge(options: KnowledgeOptions = {}): Knowledge {
 }
 
 /** Context of a block's children, from the block directive and the context it sits in. */
-export function childCtx(name: string, ctx: BodyCtx, extraBlock = false): BodyCtx {
+export function childCtx(name: string, ctx: BodyCtx): BodyCtx {
   if (ctx === 'values' || ctx === 'unknown') return 'unknown';
   switch (name) {
     case 'events':
@@ -200,7 +209,8 @@ export function childCtx(name: string, ctx: BodyCtx, extraBlock = false): BodyCt
     case 'js_import':
       return 'values';
     default:
-      return extraBlock ? 'unknown' : 'unknown';
+      // A third-party block: its children are not checked.
+      return 'unknown';
   }
 }
 

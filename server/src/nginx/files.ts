@@ -119,9 +119,30 @@ export function expandGlob(
 
 /** The local file system. */
 export class NodeFileSource implements FileSource {
+  /** Last read per file, reused while its mtime and size are unchanged (re-checks stat, not read). */
+  private readonly cache = new Map<string, { key: string; result: ReadResult }>();
+
   constructor(private readonly maxBytes = DEFAULT_MAX_FILE_BYTES) {}
 
   read(file: string): ReadResult {
+    let key: string | undefined;
+    try {
+      const st = fs.statSync(file);
+      key = st.isFile() ? `${st.mtimeMs}:${st.size}:${st.ino}` : undefined;
+    } catch {
+      key = undefined;
+    }
+    const hit = key ? this.cache.get(file) : undefined;
+    if (hit && hit.key === key) return hit.result;
+    const result = this.readUncached(file);
+    if (key && result.ok) {
+      if (this.cache.size > 50000) this.cache.clear();
+      this.cache.set(file, { key, result });
+    } else this.cache.delete(file);
+    return result;
+  }
+
+  private readUncached(file: string): ReadResult {
     let st: fs.Stats;
     try {
       st = fs.statSync(file);

@@ -118,7 +118,8 @@ class Parser {
           kind: 'directive', name: '', nameSpan: tok.span, args: [], span: tok.span,
         };
         anon.block = this.parseBlockBody(anon, tok.span, frames, this.lineIndent(tok.span));
-        anon.span = { start: tok.span.start, end: anon.block.close?.end ?? this.lexer.pos() };
+        anon.span = joinSpans(tok.span, anon.block.close ?? anon.block.children.at(-1)?.span ?? tok.span);
+        out.push(anon);
         continue;
       }
       if (this.indentRecovery && inBlock && tok.lineStart && tok.type === 'word') {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Directive, Node, ParseResult, Problem, Span } from './ast';
 import { walk } from './ast';
 import { analyze, duplicateKey, headSpan, inferContext, type Analysis } from './analyzer';
-import { childCtx, type BodyCtx, type Knowledge } from './directives';
+import { childCtx, type BodyCtx, type Ctx, type Knowledge } from './directives';
 import { hasGlob, type FileSource } from './files';
 import { parse } from './parser';
 
@@ -262,38 +262,61 @@ export class NginxProject {
         } else out.push({ d: n, file });
       }
     };
-    const checkList = (nodes: readonly Node[], file: string, ctx: BodyCtx): void => {
-      if (ctx === 'values' || ctx === 'unknown') return;
-      if (nodes.some((n) => n.kind === 'directive' && n.name === 'include')) {
-        const items: Item[] = [];
-        expand(nodes, file, items, [file]);
-        const seen = new Map<string, Item>();
-        for (const it of items) {
-          const key = duplicateKey(it.d, ctx);
-          if (key === undefined) continue;
-          const first = seen.get(key);
-          if (!first) seen.set(key, it);
-          else if (first.file !== it.file || first.d === it.d) {
-            report(it.file, {
-              code: 'duplicate-directive',
-              severity: 'error',
-              message:
-                first.d === it.d
-                  ? `"${it.d.name}" directive is duplicate: this file is included twice into the same block`
-                  : `"${it.d.name}" directive is duplicate: already set in ${path.basename(first.file)}:${first.d.nameSpan.start.line + 1}, in the same block through an include`,
-              span: headSpan(it.d),
-              data: { directive: it.d.name },
-            });
-          }
+    const checkList = (nodes: readonly Node[], file: string, ctx: Ctx): void => {
+      const items: Item[] = [];
+      expand(nodes, file, items, [file]);
+      const seen = new Map<string, Item>();
+      for (const it of items) {
+        const key = duplicateKey(it.d, ctx);
+        if (key === undefined) continue;
+        const first = seen.get(key);
+        if (!first) seen.set(key, it);
+        else if (first.file !== it.file || first.d === it.d) {
+          report(it.file, {
+            code: 'duplicate-directive',
+            severity: 'error',
+            message:
+              first.d === it.d
+                ? `"${it.d.name}" directive is duplicate: this file is included twice into the same block`
+                : `"${it.d.name}" directive is duplicate: already set in ${path.basename(first.file)}:${first.d.nameSpan.start.line + 1}, in the same block through an include`,
+            span: headSpan(it.d),
+            data: { directive: it.d.name },
+          });
         }
       }
-      for (const n of nodes) if (n.kind === 'directive' && n.block) checkList(n.block.children, file, childCtx(n.name, ctx));
     };
     for (const [file, entry] of tree.files) {
       const p = this.parses.get(file)?.parse;
       if (!p) continue;
-      for (const ctx of entry.contexts) checkList(p.nodes, file, ctx);
+      for (const ctx of entry.contexts) for (const list of this.listsWithIncludes(p, ctx)) checkList(list.nodes, file, list.ctx);
     }
+  }
+
+  private readonly includeLists = new WeakMap<ParseResult, Map<BodyCtx, { nodes: readonly Node[]; ctx: Ctx }[]>>();
+
+  /** The blocks of a file (and its top level) that hold an `include`, with their context; memoized per parse. */
+  private listsWithIncludes(p: ParseResult, top: BodyCtx): { nodes: readonly Node[]; ctx: Ctx }[] {
+    let byCtx = this.includeLists.get(p);
+    if (!byCtx) {
+      byCtx = new Map();
+      this.includeLists.set(p, byCtx);
+    }
+    const hit = byCtx.get(top);
+    if (hit) return hit;
+    const out: { nodes: readonly Node[]; ctx: Ctx }[] = [];
+    const rec = (nodes: readonly Node[], ctx: BodyCtx): void => {
+      if (ctx === 'values' || ctx === 'unknown') return;
+      let hasInclude = false;
+      for (const n of nodes) {
+        if (n.kind !== 'directive') continue;
+        if (n.name === 'include') hasInclude = true;
+        else if (n.block) rec(n.block.children, childCtx(n.name, ctx));
+      }
+      if (hasInclude) out.push({ nodes, ctx });
+    };
+    rec(p.nodes, top);
+    byCtx.set(top, out);
+    return out;
   }
 
   /** nginx refuses a main config without an `events` block (directly or through an include). */
