@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
 export interface Analysis {
   problems: Problem[];
   includes: IncludeSite[];
+  /** Directives and arguments visited: a deterministic measure of the work done. */
+  work: number;
 }
 
 const ENVSUBST = /\$\{[A-Z_][A-Z0-9_]*\}/;
@@ -101,6 +103,7 @@ export function inferContext(nodes: readonly Node[], k: Knowledge): Ctx {
 export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOptions): Analysis {
   const problems: Problem[] = [];
   const includes: IncludeSite[] = [];
+  let work = 0;
   const push = (code: string, severity: Problem['severity'], message: string, span: Span, data?: Record<string, unknown>) =>
     problems.push({ code, severity, message, span, data });
 
@@ -108,8 +111,10 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
     const seen = new Map<string, Directive>();
     const locations = new Map<string, Directive>();
     for (const n of list) {
+      work++;
       if (n.kind !== 'directive' || n.name === '') continue;
       const d = n;
+      work += d.args.length;
       checkEnvsubst(d);
       if (ctx === 'values' || ctx === 'unknown') {
         if (d.block) checkList(d.block.children, 'unknown', false);
@@ -281,7 +286,7 @@ export function analyze(nodes: readonly Node[], k: Knowledge, options: AnalyzeOp
   };
 
   checkList(nodes, options.ctx, true);
-  return { problems, includes };
+  return { problems, includes, work };
 }
 
 export function ctxLabel(ctx: BodyCtx): string {

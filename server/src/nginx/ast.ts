@@ -103,6 +103,12 @@ export interface ParseResult {
   problems: Problem[];
   /** Total number of tokens read; used to bound work on hostile input. */
   tokens: number;
+  /**
+   * Steps taken: characters the lexer passed over (in every pass), characters scanned for
+   * indentation, and tokens. A deterministic measure of the parser's work, so tests can check
+   * it grows linearly with the input without timing anything.
+   */
+  work: number;
   text: string;
   /** Offsets of line starts, for position lookups. */
   lineStarts: number[];

@@ -59,6 +59,8 @@ export function unescape(s: string): string {
 
 export class Lexer {
   private i = 0;
+  /** Characters looked at beyond the current offset (look-ahead scans), for work accounting. */
+  extraSteps = 0;
   private line = 0;
   private lineStartOffset = 0;
   /** True until a token other than whitespace is seen on the current line. */
@@ -191,6 +193,7 @@ export class Lexer {
       this.advance();
     }
     const raw = t.slice(so, this.i);
+    if (raw.indexOf('\\') >= 0) this.extraSteps += raw.length;
     return { type: 'word', word: { value: unescape(raw), raw, quote: null, span: this.spanFrom(so, sl, sc) }, lineStart };
   }
 
@@ -248,6 +251,7 @@ export class Lexer {
     const level = j - this.i - 1;
     const closer = ']' + '='.repeat(level) + ']';
     const endIdx = t.indexOf(closer, j + 1);
+    this.extraSteps += (endIdx < 0 ? t.length : endIdx) - j;
     const stop = endIdx < 0 ? t.length : endIdx + closer.length;
     while (this.i < stop) this.advance();
     return true;

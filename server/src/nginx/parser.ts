@@ -65,12 +65,20 @@ class Parser {
     const frames: Frame[] = [];
     const nodes = this.parseList(frames);
     return {
-      result: { nodes, problems: this.problems, tokens: this.tokens, text: this.text, lineStarts: computeLineStarts(this.text) },
+      result: {
+        nodes,
+        problems: this.problems,
+        tokens: this.tokens,
+        work: this.tokens + this.lexer.offset + this.lexer.extraSteps + this.indentSteps,
+        text: this.text,
+        lineStarts: computeLineStarts(this.text),
+      },
       unclosed: this.unclosed,
     };
   }
 
   private readonly indents = new Map<number, number>();
+  private indentSteps = 0;
 
   /** Indentation (tabs count to the next multiple of 8) of the line a span starts on; cached per line. */
   private lineIndent(span: Span): number {
@@ -79,6 +87,7 @@ class Parser {
     if (hit !== undefined) return hit;
     let col = 0;
     for (let i = s; i < this.text.length; i++) {
+      this.indentSteps++;
       const c = this.text.charCodeAt(i);
       if (c === 32) col++;
       else if (c === 9) col += 8 - (col % 8);
@@ -270,6 +279,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   // The EOF error nginx itself would report stays, so the file is not mistaken for valid.
   const eof = first.result.problems.filter((p) => p.code === 'unexpected-eof');
   const problems = second.result.problems.filter((p) => p.code !== 'unexpected-eof');
+  second.result.work += first.result.work;
   for (const e of eof) if (!problems.some((p) => p.span.start.offset === e.span.start.offset)) problems.push(e);
   problems.sort((a, b) => a.span.start.offset - b.span.start.offset);
   return { ...second.result, problems };
