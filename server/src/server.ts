@@ -2,13 +2,16 @@
 // receives what it needs (documents, settings, the service) and returns plain results.
 
 import {
+  CodeActionKind,
   createConnection,
   DiagnosticSeverity,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
   type Diagnostic,
   type InitializeResult,
+  type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Problem } from './nginx/ast';
@@ -20,10 +23,12 @@ import { documentSymbols } from './features/symbols';
 import { definition } from './features/definition';
 import { foldingRanges } from './features/folding';
 import { formatDocument } from './features/format';
+import { ruleDocs } from './rules';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new NginxService();
+service.log = (m) => log(m);
 let canPullConfiguration = false;
 let supportsWorkspaceFolders = false;
 const settings = new SettingsCache(async (uri) => {
@@ -39,15 +44,47 @@ const SEVERITY: Record<Problem['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+function range(span: Problem['span']) {
+  return { start: { line: span.start.line, character: span.start.character }, end: { line: span.end.line, character: span.end.character } };
+}
+
+function uriOf(file: string): string {
+  return service.uriFor(file);
+}
+
 export function toDiagnostic(p: Problem): Diagnostic {
-  return {
-    range: { start: { line: p.span.start.line, character: p.span.start.character }, end: { line: p.span.end.line, character: p.span.end.character } },
+  const d: Diagnostic = {
+    range: range(p.span),
     severity: SEVERITY[p.severity],
     code: p.code,
     source: 'nginx502',
     message: p.message,
     data: p.data,
   };
+  if (p.docs) d.codeDescription = { href: p.docs };
+  if (p.related?.length) d.relatedInformation = p.related.map((r) => ({ location: { uri: uriOf(r.file), range: range(r.span) }, message: r.message }));
+  return d;
+}
+
+interface FixData {
+  title: string;
+  preferred?: boolean;
+  edits: { file: string; span: Problem['span']; newText: string }[];
+}
+
+/** Quick fixes come with the diagnostic (data.fixes): keyed on the rule id, never on the message. */
+function codeActionsFor(diagnostics: Diagnostic[]): CodeAction[] {
+  const out: CodeAction[] = [];
+  for (const d of diagnostics) {
+    const data = d.data as { rule?: string; fixes?: FixData[] } | undefined;
+    if (!data?.rule || !Array.isArray(data.fixes)) continue;
+    for (const fix of data.fixes) {
+      const changes: Record<string, TextEdit[]> = {};
+      for (const e of fix.edits) (changes[uriOf(e.file)] ??= []).push({ range: range(e.span), newText: e.newText });
+      out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred === true, edit: { changes } });
+    }
+  }
+  return out;
 }
 
 function log(message: string): void {
@@ -115,6 +152,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       foldingRangeProvider: true,
       documentFormattingProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: supportsWorkspaceFolders } },
     },
     serverInfo: { name: 'nginx-502-doctor' },
@@ -164,7 +202,16 @@ connection.onDidChangeWatchedFiles(() => {
 connection.onHover((p) =>
   guard('hover', null, async () => {
     const m = await modelFor(p.textDocument.uri);
-    return m ? hover(m, p.position) : null;
+    if (!m) return null;
+    const h = hover(m, p.position);
+    // The docs page of any rule finding under the cursor.
+    const at = (s: Problem['span']) =>
+      (s.start.line < p.position.line || (s.start.line === p.position.line && s.start.character <= p.position.character)) &&
+      (s.end.line > p.position.line || (s.end.line === p.position.line && s.end.character >= p.position.character));
+    const docs = [...new Set(m.problems.filter((x) => x.docs && at(x.span)).map((x) => x.code))].map(ruleDocs).filter((d): d is string => !!d);
+    if (docs.length === 0) return h;
+    const own = h && typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+    return { contents: { kind: 'markdown' as const, value: [own, ...docs].filter(Boolean).join('\n\n---\n\n') }, range: h?.range };
   }),
 );
 
@@ -202,6 +249,8 @@ connection.onDocumentFormatting((p) =>
     return m ? formatDocument(m, p.options) : [];
   }),
 );
+
+connection.onCodeAction((p) => guard('code actions', [], () => codeActionsFor(p.context.diagnostics)));
 
 documents.listen(connection);
 connection.listen();

@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import type { ParseResult, Problem } from './nginx/ast';
-import { checkFile, type FileResult } from './nginx/check';
+import { checkFile, type FileResult, type SiteInput } from './nginx/check';
+import type { Pool } from './site/pools';
 import { knowledge, type BodyCtx, type Knowledge } from './nginx/directives';
 import { NodeFileSource, OverlayFileSource, type FileSource } from './nginx/files';
 import { NginxProject, type Tree } from './nginx/project';
@@ -33,10 +34,17 @@ export function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** Loads PHP-FPM pools from pool files (the php-fpm engine); none until one is set. */
+export type PoolLoader = (files: readonly string[], fs: FileSource) => Pool[];
+
 export class NginxService {
   readonly overlay: OverlayFileSource;
   private readonly projects = new Map<string, NginxProject>();
   private workspaceRoots: string[] = [];
+  /** PHP-FPM pool files known in the workspace (and from settings), re-read on each check. */
+  private poolFiles = new Set<string>();
+  poolLoader: PoolLoader = () => [];
+  log: (m: string) => void = () => undefined;
 
   constructor(base: FileSource = new NodeFileSource()) {
     this.overlay = new OverlayFileSource(base);
@@ -54,9 +62,50 @@ export class NginxService {
     return best;
   }
 
+  /** The URI of a file path: the inverse of fileFor. */
+  uriFor(file: string): string {
+    const prefix = '/__ngx502_virtual__/';
+    if (file.startsWith(prefix)) return decodeURIComponent(file.slice(prefix.length));
+    return URI.file(file).toString();
+  }
+
   /** A file path for any URI: real for file:, a stable virtual path otherwise (untitled, remote). */
   fileFor(uri: string): string {
     return uriToPath(uri) ?? path.join('/__ngx502_virtual__', encodeURIComponent(uri));
+  }
+
+  /** Sets the PHP-FPM pool files to link with (workspace scan plus settings). */
+  setPoolFiles(files: Iterable<string>): void {
+    this.poolFiles = new Set(files);
+  }
+
+  addPoolFile(file: string): void {
+    this.poolFiles.add(file);
+  }
+
+  pools(): Pool[] {
+    try {
+      return this.poolLoader([...this.poolFiles], this.overlay);
+    } catch (e) {
+      this.log(`loading PHP-FPM pools failed: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
+    }
+  }
+
+  site(settings: Settings): SiteInput {
+    return {
+      pools: this.pools(),
+      options: {
+        rules: settings.rules,
+        memoryBudgetMB: settings.phpfpm.memoryBudgetMB,
+        workerMB: settings.phpfpm.workerMB,
+        log: this.log,
+        text: (file) => {
+          const r = this.overlay.read(file);
+          return r.ok ? r.text : undefined;
+        },
+      },
+    };
   }
 
   open(uri: string, text: string, version: number): void {
@@ -82,10 +131,12 @@ export class NginxService {
   model(uri: string, settings: Settings): DocumentModel | undefined {
     const file = this.fileFor(uri);
     const project = this.projectFor(settings);
-    const result: FileResult = checkFile(project, file, {
-      configRoot: settings.nginx.configRoot || undefined,
-      workspaceRoot: this.workspaceRootFor(file),
-    });
+    const result: FileResult = checkFile(
+      project,
+      file,
+      { configRoot: settings.nginx.configRoot || undefined, workspaceRoot: this.workspaceRootFor(file) },
+      this.site(settings),
+    );
     const parsed = project.parseFile(file);
     if (!parsed.parse) {
       return undefined;
@@ -109,6 +160,6 @@ export class NginxService {
   problems(uri: string, settings: Settings): Problem[] {
     const file = this.fileFor(uri);
     const project = this.projectFor(settings);
-    return checkFile(project, file, { configRoot: settings.nginx.configRoot || undefined, workspaceRoot: this.workspaceRootFor(file) }).problems;
+    return checkFile(project, file, { configRoot: settings.nginx.configRoot || undefined, workspaceRoot: this.workspaceRootFor(file) }, this.site(settings)).problems;
   }
 }

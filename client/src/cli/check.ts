@@ -30,7 +30,7 @@ export function runCheck(args: ParsedArgs, samples: string): number {
   const nginxFiles = found.files.filter((f) => f.kind === 'nginx').map((f) => f.file);
   const project = new NginxProject(new NodeFileSource(), knowledge({ version, extraDirectives: args.flags.get('extra-directive') ?? [] }));
   const configRoot = args.flags.get('config-root')?.at(-1);
-  const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined });
+  const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined }, { pools: [], options: {} });
   const findings = toFindings(results);
   const out =
     format === 'json'

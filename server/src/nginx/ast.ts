@@ -95,6 +95,10 @@ export interface Problem {
   span: Span;
   /** Stable data for quick fixes (never parsed out of the message). */
   data?: Record<string, unknown>;
+  /** Other places that explain the problem (the other side of a cross-file finding). */
+  related?: { file: string; span: Span; message: string }[];
+  /** A URI of the docs page (rules). */
+  docs?: string;
 }
 
 export interface ParseResult {

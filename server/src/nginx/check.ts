@@ -4,6 +4,22 @@ import * as path from 'node:path';
 import type { Problem } from './ast';
 import { inferContext } from './analyzer';
 import { findMainConfig, type NginxProject, type Tree } from './project';
+import type { Pool } from '../site/pools';
+import { siteProblems, type SiteOptions } from '../site/site';
+
+/** The PHP-FPM side and rule settings, when rules should run. */
+export interface SiteInput {
+  pools: readonly Pool[];
+  options?: SiteOptions;
+}
+
+function mergeInto(out: Map<string, Problem[]>, file: string, problems: readonly Problem[]): void {
+  const list = out.get(file) ?? [];
+  for (const p of problems) {
+    if (!list.some((q) => q.code === p.code && q.span.start.offset === p.span.start.offset)) list.push(p);
+  }
+  out.set(file, list);
+}
 
 export interface CheckScope {
   /** nginx's prefix (the folder of the main nginx.conf); empty: found from the file. */
@@ -47,27 +63,37 @@ export function mainConfigFor(project: NginxProject, file: string, scope: CheckS
 }
 
 /** Checks one file in the context its tree gives it (or the context its content implies). */
-export function checkFile(project: NginxProject, file: string, scope: CheckScope = {}): FileResult {
+export function checkFile(project: NginxProject, file: string, scope: CheckScope = {}, site?: SiteInput): FileResult {
   const main = mainConfigFor(project, file, scope);
+  let result: FileResult | undefined;
   if (main) {
     const tree = project.buildTree(main, path.dirname(main));
-    if (tree.files.has(file)) return { file, problems: tree.problems.get(file) ?? [], tree, orphan: false };
+    if (tree.files.has(file)) result = { file, problems: tree.problems.get(file) ?? [], tree, orphan: false };
   }
-  const prefix = scope.configRoot || (main ? path.dirname(main) : scope.workspaceRoot || path.dirname(file));
-  const tree = project.buildTree(file, prefix, true);
-  return { file, problems: tree.problems.get(file) ?? [], tree, orphan: true };
+  if (!result) {
+    const prefix = scope.configRoot || (main ? path.dirname(main) : scope.workspaceRoot || path.dirname(file));
+    const tree = project.buildTree(file, prefix, true);
+    result = { file, problems: tree.problems.get(file) ?? [], tree, orphan: true };
+  }
+  if (site) {
+    const extra = siteProblems(project, result.tree, site.pools, site.options).filter((p) => p.file === file);
+    if (extra.length > 0) result = { ...result, problems: [...result.problems, ...extra] };
+  }
+  return result;
 }
 
 /**
  * Checks a set of files: each main config with its whole tree, then every remaining file as an
  * orphan. Returns problems per file for every file reached.
  */
-export function checkFiles(project: NginxProject, files: readonly string[], scope: CheckScope = {}): Map<string, Problem[]> {
+export function checkFiles(project: NginxProject, files: readonly string[], scope: CheckScope = {}, site?: SiteInput): Map<string, Problem[]> {
   const out = new Map<string, Problem[]>();
   const covered = new Set<string>();
   const mains = files.filter((f) => path.basename(f) === 'nginx.conf' && looksLikeMain(project, f));
+  const trees: Tree[] = [];
   for (const main of mains) {
     const tree = project.buildTree(main, scope.configRoot || path.dirname(main));
+    trees.push(tree);
     for (const f of tree.files.keys()) {
       covered.add(f);
       const list = out.get(f) ?? [];
@@ -80,11 +106,15 @@ export function checkFiles(project: NginxProject, files: readonly string[], scop
   for (const f of files) {
     if (covered.has(f)) continue;
     const r = checkFile(project, f, scope);
-    for (const [tf, problems] of r.orphan ? [[f, r.problems] as const] : r.tree.problems) {
-      if (tf !== f && out.has(tf)) continue;
-      out.set(tf, [...problems]);
-    }
+    out.set(f, [...r.problems]);
+    if (!trees.some((t) => t.main === r.tree.main)) trees.push(r.tree);
     covered.add(f);
+  }
+  if (site) {
+    const ran = trees.length > 0 ? trees.map((t) => siteProblems(project, t, site.pools, site.options)) : [siteProblems(undefined, undefined, site.pools, site.options)];
+    for (const problems of ran) {
+      for (const p of problems) if (covered.has(p.file) || site.pools.some((x) => x.file === p.file)) mergeInto(out, p.file, [p]);
+    }
   }
   return out;
 }
