@@ -31,6 +31,9 @@ export const fastcgiScriptFilenameMissing: Rule = {
     for (const scope of allScopes(ctx.nginx)) {
       for (const sd of scope.items) {
         if (sd.d.name !== 'fastcgi_pass') continue;
+        // PHP-FPM answers its ping/status pages (ping.path, pm.status_path) without a script.
+        const loc = scope.block?.d.name === 'location' ? scope.block.d.args.at(-1)?.value ?? '' : '';
+        if (/(ping|status)\/?\$?$/.test(loc)) continue;
         const level = paramLevel(scope);
         if (level?.names.includes('SCRIPT_FILENAME')) continue;
         if (level?.unresolved.some((u) => SETS_SCRIPT_FILENAME.test(u) || !LACKS_SCRIPT_FILENAME.test(u))) continue;

@@ -26,6 +26,12 @@ export const proxyPassVariableNoResolver: Rule = {
         const varName = /^\$\{?(\w+)\}?/.exec(t.host)?.[1];
         const sets = varName ? effectiveSets(scope, varName) : [];
         if (sets.length > 0 && sets.every((v) => /^[\d.:[\]]+$/.test(v) || groups.has(v.replace(/:\d+$/, '').toLowerCase()))) continue;
+        // A dotless value is most likely an upstream name defined in a file this tree does not
+        // reach: judge it only when the tree starts at the main config.
+        if (sets.length > 0 && ctx.nginx.ctx !== 'main' && sets.every((v) => /^[\w-]+$/.test(v))) continue;
+        // Not set in this scope: set by whatever includes this file, or by a map whose values
+        // are not judged here.
+        if (sets.length === 0 && (ctx.nginx.ctx !== 'main' || definedByMap(ctx.nginx, varName ?? ''))) continue;
         const server = serverOf(scope);
         const edit = server ? insertInBlock(ctx, server, 'resolver 127.0.0.53 valid=30s;  # ngx502: your DNS server') : undefined;
         out.push({
@@ -40,6 +46,13 @@ export const proxyPassVariableNoResolver: Rule = {
     return out;
   },
 };
+
+function definedByMap(root: import('../site/scope').Scope, name: string): boolean {
+  for (const s of allScopes(root)) {
+    for (const sd of s.items) if ((sd.d.name === 'map' || sd.d.name === 'geo' || sd.d.name === 'split_clients') && sd.d.args.at(-1)?.value === '$' + name) return true;
+  }
+  return false;
+}
 
 /** Values of `set $name value` in this scope and the enclosing ones. */
 function effectiveSets(scope: import('../site/scope').Scope, name: string): string[] {
