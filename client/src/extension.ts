@@ -16,7 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'nginx' }],
+    documentSelector: [{ language: 'nginx' }, { language: 'php-fpm' }],
     outputChannel: output,
     synchronize: {
       configurationSection: 'nginx502',

@@ -161,10 +161,21 @@ connection.onInitialize((params): InitializeResult => {
 
 connection.onDidChangeConfiguration(() => {
   settings.clear();
-  for (const d of documents.all()) schedule(d.uri, 0);
+  void rescanPools();
 });
 
+/** Looks for pool files in the workspace and the poolPaths setting, then re-checks open files. */
+async function rescanPools(): Promise<void> {
+  await guard('pool scan', undefined, async () => {
+    const uri = documents.all()[0]?.uri ?? '';
+    const s = await settings.get(uri);
+    service.scanPools(s.phpfpm.poolPaths);
+  });
+  for (const d of documents.all()) schedule(d.uri, 0);
+}
+
 connection.onInitialized(() => {
+  void rescanPools();
   // Only a client that declared workspace folder support may be asked for folder events:
   // the library throws on the getter otherwise.
   if (!supportsWorkspaceFolders) return;
@@ -178,6 +189,7 @@ connection.onInitialized(() => {
 
 documents.onDidOpen((e) => {
   service.open(e.document.uri, e.document.getText(), e.document.version);
+  if (e.document.languageId === 'php-fpm') service.addPoolFile(service.fileFor(e.document.uri));
   schedule(e.document.uri, 0);
   revalidateOthers(e.document.uri);
 });
@@ -196,7 +208,7 @@ documents.onDidClose((e) => {
 });
 
 connection.onDidChangeWatchedFiles(() => {
-  for (const d of documents.all()) schedule(d.uri, 50);
+  void rescanPools();
 });
 
 connection.onHover((p) =>

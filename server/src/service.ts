@@ -6,6 +6,7 @@ import { URI } from 'vscode-uri';
 import type { ParseResult, Problem } from './nginx/ast';
 import { checkFile, type FileResult, type SiteInput } from './nginx/check';
 import type { Pool } from './site/pools';
+import { discover } from './discover';
 import { knowledge, type BodyCtx, type Knowledge } from './nginx/directives';
 import { NodeFileSource, OverlayFileSource, type FileSource } from './nginx/files';
 import { NginxProject, type Tree } from './nginx/project';
@@ -72,6 +73,23 @@ export class NginxService {
   /** A file path for any URI: real for file:, a stable virtual path otherwise (untitled, remote). */
   fileFor(uri: string): string {
     return uriToPath(uri) ?? path.join('/__ngx502_virtual__', encodeURIComponent(uri));
+  }
+
+  /**
+   * Finds the PHP-FPM pool files of the workspace folders and of the `poolPaths` globs, so
+   * nginx files can be linked to pools nobody has opened.
+   */
+  scanPools(poolPaths: readonly string[]): void {
+    const files = new Set<string>();
+    if (this.workspaceRoots.length > 0) {
+      for (const f of discover(this.workspaceRoots, 20000).files) if (f.kind === 'php-fpm') files.add(f.file);
+    }
+    for (const g of poolPaths) {
+      const abs = path.isAbsolute(g) ? g : path.join(this.workspaceRoots[0] ?? process.cwd(), g);
+      for (const f of this.overlay.glob(abs, 5000).files) files.add(f);
+    }
+    for (const f of this.poolFiles) if (this.overlay.exists(f)) files.add(f);
+    this.poolFiles = files;
   }
 
   /** Sets the PHP-FPM pool files to link with (workspace scan plus settings). */
