@@ -2,23 +2,39 @@
 
 import * as path from 'node:path';
 import { runCheck } from './cli/check';
+import { runDiagnose } from './cli/diagnose';
 
 const USAGE = `Usage: ngx502 <command> [options]
 
 Commands:
-  check [PATH...]     Lint nginx configs (files or folders). Without a PATH, checks the
-                      bundled sample configs.
+  check [PATH...]     Lint nginx and PHP-FPM configs (files or folders). Without a PATH,
+                      checks the bundled sample configs.
     --format text|json|sarif   output format (default: text)
     --nginx-version V          nginx version the configs run on (e.g. 1.22.1): newer
                                directives are reported as unknown, as that nginx would
     --config-root DIR          nginx's prefix for relative includes (default: the folder
                                of the nearest nginx.conf above each file)
     --extra-directive NAME     accept a third-party directive (repeatable; NAME{} for a block)
+    --fpm PATH                 also check this PHP-FPM file (php-fpm.conf, a pool file) or
+                               folder of them, outside the given paths (repeatable)
     --no-color                 plain text output
+
+  diagnose TARGET...  Find why nginx answers 502 on a host: read-only probes over SSH (or
+                      locally), the logs of nginx, PHP-FPM and the kernel, ranked causes.
+                      TARGET: local, a ~/.ssh/config alias, or [user@]host[:port].
+    --since DURATION           log window (default 30m; 90s, 2h, 1d)
+    --json                     JSON output
+    --identity FILE            private key to try first (repeatable)
+    --known-hosts FILE         known_hosts to check host keys against (default ~/.ssh/known_hosts)
+    --accept-new-host-key      accept and record an unknown host key (a changed key is always refused)
+    --sudo                     use sudo -n (never prompts) for probes that need root
+    --concurrency N            commands at once per host (default 8; sshd allows 10)
+    --log-bytes N              bytes read from the end of each log (default 2097152)
 
   help                Show this help.
 
-Exit status: 0 no errors, 1 findings at error severity, 2 usage or I/O error.
+Exit status (check): 0 no errors, 1 findings at error severity, 2 usage or I/O error.
+Exit status (diagnose): 0 it ran, 2 a target could not be reached, authenticated or its host key was refused.
 `;
 
 export interface ParsedArgs {
@@ -60,13 +76,21 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === 'check') {
-    const args = parseArgs(rest, new Set(['format', 'nginx-version', 'config-root', 'extra-directive']), new Set(['no-color']));
+    const args = parseArgs(rest, new Set(['format', 'nginx-version', 'config-root', 'extra-directive', 'fpm']), new Set(['no-color']));
     if (typeof args === 'string') {
       process.stderr.write(`ngx502 check: ${args}\n\n${USAGE}`);
       return 2;
     }
     const samples = path.join(__dirname, '..', '..', 'server', 'samples');
     return runCheck(args, samples);
+  }
+  if (command === 'diagnose') {
+    const args = parseArgs(rest, new Set(['since', 'identity', 'known-hosts', 'concurrency', 'log-bytes']), new Set(['json', 'accept-new-host-key', 'sudo']));
+    if (typeof args === 'string') {
+      process.stderr.write(`ngx502 diagnose: ${args}\n\n${USAGE}`);
+      return 2;
+    }
+    return runDiagnose(args);
   }
   process.stderr.write(`ngx502: unknown command "${command}"\n\n${USAGE}`);
   return 2;

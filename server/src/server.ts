@@ -24,11 +24,14 @@ import { definition } from './features/definition';
 import { foldingRanges } from './features/folding';
 import { formatDocument } from './features/format';
 import { ruleDocs } from './rules';
+import { loadPools } from './phpfpm/check';
+import { fromFpmPools } from './site/pools';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new NginxService();
 service.log = (m) => log(m);
+service.poolLoader = (files, fs) => fromFpmPools(loadPools(files, fs));
 let canPullConfiguration = false;
 let supportsWorkspaceFolders = false;
 const settings = new SettingsCache(async (uri) => {
@@ -111,7 +114,7 @@ const pending = new Map<string, ReturnType<typeof setTimeout>>();
 async function validate(uri: string): Promise<void> {
   const diagnostics = await guard('diagnostics', [] as Diagnostic[], async () => {
     const s = await settings.get(uri);
-    return service.problems(uri, s).map(toDiagnostic);
+    return service.problems(uri, s, documents.get(uri)?.languageId).map(toDiagnostic);
   });
   const doc = documents.get(uri);
   await connection.sendDiagnostics({ uri, version: doc?.version, diagnostics });

@@ -6,7 +6,10 @@ import { URI } from 'vscode-uri';
 import type { ParseResult, Problem } from './nginx/ast';
 import { checkFile, type FileResult, type SiteInput } from './nginx/check';
 import type { Pool } from './site/pools';
-import { discover } from './discover';
+import { classify, discover } from './discover';
+import { checkPoolFiles } from './phpfpm/check';
+import { mergeRuleProblems, siteProblems } from './site/site';
+import { MAX_PROBLEMS_PER_FILE } from './nginx/project';
 import { knowledge, type BodyCtx, type Knowledge } from './nginx/directives';
 import { NodeFileSource, OverlayFileSource, type FileSource } from './nginx/files';
 import { NginxProject, type Tree } from './nginx/project';
@@ -44,6 +47,9 @@ export class NginxService {
   private workspaceRoots: string[] = [];
   /** PHP-FPM pool files known in the workspace (and from settings), re-read on each check. */
   private poolFiles = new Set<string>();
+  /** nginx main configs found in the workspace, for linking a pool file back to nginx. */
+  private nginxMains = new Set<string>();
+  private scanned = false;
   poolLoader: PoolLoader = () => [];
   log: (m: string) => void = () => undefined;
 
@@ -80,10 +86,16 @@ export class NginxService {
    * nginx files can be linked to pools nobody has opened.
    */
   scanPools(poolPaths: readonly string[]): void {
+    this.scanned = true;
     const files = new Set<string>();
+    const mains = new Set<string>();
     if (this.workspaceRoots.length > 0) {
-      for (const f of discover(this.workspaceRoots, 20000).files) if (f.kind === 'php-fpm') files.add(f.file);
+      for (const f of discover(this.workspaceRoots, 20000).files) {
+        if (f.kind === 'php-fpm') files.add(f.file);
+        else if (path.basename(f.file) === 'nginx.conf') mains.add(f.file);
+      }
     }
+    this.nginxMains = mains;
     for (const g of poolPaths) {
       const abs = path.isAbsolute(g) ? g : path.join(this.workspaceRoots[0] ?? process.cwd(), g);
       for (const f of this.overlay.glob(abs, 5000).files) files.add(f);
@@ -111,6 +123,7 @@ export class NginxService {
   }
 
   site(settings: Settings): SiteInput {
+    if (!this.scanned) this.scanPools(settings.phpfpm.poolPaths);
     return {
       pools: this.pools(),
       options: {
@@ -174,8 +187,42 @@ export class NginxService {
     };
   }
 
+  /** Whether a document is a PHP-FPM file (by language, else by name and content). */
+  isPhpFpm(uri: string, languageId?: string): boolean {
+    if (languageId) return languageId === 'php-fpm';
+    const file = this.fileFor(uri);
+    const r = this.overlay.read(file);
+    return classify(file, r.ok ? r.text.slice(0, 16384) : undefined) === 'php-fpm';
+  }
+
+  /**
+   * Problems of a PHP-FPM file: its own (php-fpm -t's rules) plus the site rules that land in
+   * it, checked against every nginx tree of the workspace that links to its pools.
+   */
+  poolProblems(uri: string, settings: Settings): Problem[] {
+    if (!this.scanned) this.scanPools(settings.phpfpm.poolPaths);
+    const file = this.fileFor(uri);
+    this.poolFiles.add(file);
+    const own = checkPoolFiles([file], this.overlay).get(file) ?? [];
+    const site = this.site(settings);
+    const project = this.projectFor(settings);
+    const extra: Problem[] = [];
+    const runs = this.nginxMains.size > 0 ? [...this.nginxMains].map((m) => project.buildTree(m, path.dirname(m))) : [undefined];
+    const seen = new Set<string>();
+    for (const tree of runs) {
+      for (const p of siteProblems(tree ? project : undefined, tree, site.pools, site.options)) {
+        const key = `${p.code}\0${p.span.start.offset}`;
+        if (p.file !== file || seen.has(key)) continue;
+        seen.add(key);
+        extra.push(p);
+      }
+    }
+    return mergeRuleProblems(own, extra).slice(0, MAX_PROBLEMS_PER_FILE);
+  }
+
   /** Problems for a document, also when it cannot be parsed (binary, too large). */
-  problems(uri: string, settings: Settings): Problem[] {
+  problems(uri: string, settings: Settings, languageId?: string): Problem[] {
+    if (this.isPhpFpm(uri, languageId)) return this.poolProblems(uri, settings);
     const file = this.fileFor(uri);
     const project = this.projectFor(settings);
     return checkFile(project, file, { configRoot: settings.nginx.configRoot || undefined, workspaceRoot: this.workspaceRootFor(file) }, this.site(settings)).problems;

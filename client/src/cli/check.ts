@@ -7,6 +7,7 @@ import { knowledge } from '../../../server/src/nginx/directives';
 import { NodeFileSource } from '../../../server/src/nginx/files';
 import { NginxProject } from '../../../server/src/nginx/project';
 import { discover } from '../../../server/src/discover';
+import { checkPoolFiles } from '../../../server/src/phpfpm/check';
 import { formatJson, formatSarif, formatText, toFindings } from './output';
 
 declare const NGX502_VERSION: string | undefined;
@@ -25,12 +26,21 @@ export function runCheck(args: ParsedArgs, samples: string): number {
   const paths = args.positional.length > 0 ? args.positional : [samples];
   if (args.positional.length === 0 && format === 'text') process.stderr.write(`ngx502 check: no PATH given, checking the bundled samples in ${samples}\n`);
   const found = discover(paths);
+  // --fpm PATH: PHP-FPM files (or folders of them) outside the given paths; a file named is taken as PHP-FPM.
+  for (const p of args.flags.get('fpm') ?? []) {
+    const extra = discover([p]);
+    found.errors.push(...extra.errors);
+    const named = extra.files.length === 1 && path.resolve(p) === extra.files[0].file;
+    for (const f of extra.files) if (named || f.kind === 'php-fpm') found.files.push({ file: f.file, kind: 'php-fpm' });
+  }
   for (const e of found.errors) process.stderr.write(`ngx502 check: ${e}\n`);
   if (found.errors.length > 0 && found.files.length === 0) return 2;
   const nginxFiles = found.files.filter((f) => f.kind === 'nginx').map((f) => f.file);
   const project = new NginxProject(new NodeFileSource(), knowledge({ version, extraDirectives: args.flags.get('extra-directive') ?? [] }));
   const configRoot = args.flags.get('config-root')?.at(-1);
   const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined }, { pools: [], options: {} });
+  const fpmFiles = [...new Set(found.files.filter((f) => f.kind === 'php-fpm').map((f) => f.file))];
+  for (const [file, problems] of checkPoolFiles(fpmFiles, project.fs)) results.set(file, [...(results.get(file) ?? []), ...problems]);
   const findings = toFindings(results);
   const out =
     format === 'json'

@@ -238,3 +238,52 @@ export class OverlayFileSource implements FileSource {
     return this.docs.has(file) || this.base.exists(file);
   }
 }
+
+/**
+ * Files held in memory: a remote host's configuration read over SSH (`nginx -T` split back
+ * into files), checked with the same engine as local files.
+ */
+export class MemoryFileSource implements FileSource {
+  private readonly dirs = new Map<string, Map<string, boolean>>();
+
+  constructor(private readonly files: ReadonlyMap<string, string>) {
+    for (const f of files.keys()) {
+      let child = f;
+      let dir = path.dirname(f);
+      let isDir = false;
+      for (;;) {
+        let entries = this.dirs.get(dir);
+        if (!entries) {
+          entries = new Map();
+          this.dirs.set(dir, entries);
+        }
+        entries.set(path.basename(child), isDir || entries.get(path.basename(child)) === true);
+        if (dir === path.dirname(dir)) break;
+        child = dir;
+        dir = path.dirname(dir);
+        isDir = true;
+      }
+    }
+  }
+
+  read(file: string): ReadResult {
+    const text = this.files.get(file);
+    if (text === undefined) return { ok: false, code: 'not-found', message: `open() "${file}" failed (2: No such file or directory)` };
+    return { ok: true, text, key: `mem:${text.length}` };
+  }
+
+  glob(pattern: string, limit: number): { files: string[]; truncated: boolean } {
+    return expandGlob(
+      pattern,
+      (dir) => {
+        const entries = this.dirs.get(dir);
+        return entries ? [...entries].map(([name, isDir]) => ({ name, dir: isDir })) : undefined;
+      },
+      limit,
+    );
+  }
+
+  exists(file: string): boolean {
+    return this.files.has(file) || this.dirs.has(file);
+  }
+}

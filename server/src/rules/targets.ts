@@ -8,6 +8,8 @@ export interface PassTarget {
   /** Host (lower case, no brackets) for inet; the socket path for unix. */
   host: string;
   port?: number;
+  /** Whether the port was written (else it is the scheme's default). */
+  explicitPort?: boolean;
   /** The URI part after host[:port], when present ("/api/"). */
   uri?: string;
   /** Offset of the host inside the argument's raw text, for precise edits. */
@@ -43,7 +45,7 @@ export function passTarget(sd: ScopedDirective): PassTarget | undefined {
   const hostEnd = hostStart + rawHost.length;
   if (host.includes('$')) return { kind: 'variable', scheme, host, hostStart, hostEnd, uri: m[3] || undefined };
   const port = m[2] && /^\d+$/.test(m[2]) ? Number(m[2]) : scheme ? DEFAULT_PORT[scheme] : undefined;
-  return { kind: 'inet', scheme, host, port, uri: m[3] || undefined, hostStart, hostEnd };
+  return { kind: 'inet', scheme, host, port, explicitPort: !!m[2], uri: m[3] || undefined, hostStart, hostEnd };
 }
 
 export function isIp(host: string): boolean {

@@ -42,7 +42,7 @@ export function fastcgiLinks(root: Scope | undefined, pools: readonly Pool[]): F
       let addresses: string[];
       let upstream: Scope | undefined;
       if (t.kind === 'unix') addresses = ['unix:' + t.host];
-      else if (groups.has(t.host) && t.port === undefined) {
+      else if (groups.has(t.host) && !t.explicitPort) {
         upstream = groups.get(t.host)!;
         addresses = own(upstream, 'server').flatMap((s) => {
           const v = s.d.args[0]?.value ?? '';

@@ -2,6 +2,7 @@
 // matter for a 502 and where each is written, so findings and fixes can point at lines.
 
 import type { Span } from '../nginx/ast';
+import type { FpmPool } from '../phpfpm/config';
 
 export interface PoolValue {
   value: string;
@@ -45,4 +46,22 @@ export function fpmSeconds(v: string | undefined): number | undefined {
   if (!m) return undefined;
   const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * mult;
+}
+
+/**
+ * The rules' view of the pools the PHP-FPM engine loaded: each key's value as php-fpm reads it
+ * ($pool expanded), where it is written, and where a new key goes.
+ */
+export function fromFpmPools(pools: readonly FpmPool[]): Pool[] {
+  return pools.map((p) => {
+    const values = new Map<string, PoolValue>();
+    let last: Span = p.headerSpan;
+    for (const [name, s] of p.settings) {
+      const v = typeof s.effective === 'string' ? s.effective : s.value.text;
+      values.set(name, { value: v, file: s.file, span: s.valueSpan, lineSpan: s.span });
+      if (s.file === p.file && s.span.end.offset > last.end.offset) last = s.span;
+    }
+    for (const a of p.arrays) if (a.file === p.file && a.span.end.offset > last.end.offset) last = a.span;
+    return { name: p.name, file: p.file, headerSpan: p.headerSpan, insertAt: { start: last.end, end: last.end }, values };
+  });
 }

@@ -2,6 +2,7 @@
 // beside it. Shared by the command line, the language server and the host diagnosis.
 
 import * as fs from 'node:fs';
+import type { Problem } from '../nginx/ast';
 import type { Tree, NginxProject } from '../nginx/project';
 import { runRules, type RuleProblem, type RuleSettings } from '../rules';
 import type { HostAccounts } from '../rules/rule';
@@ -45,4 +46,14 @@ export function siteProblems(project: NginxProject | undefined, tree: Tree | und
     options.rules,
     options.log,
   );
+}
+
+/**
+ * A file's own PHP-FPM problems merged with the site rules that land in it. Where a rule and
+ * the php-fpm checker report the same thing (fpm-pm-constraints), the rule's finding stays: it
+ * carries the docs and the quick fixes.
+ */
+export function mergeRuleProblems(own: readonly Problem[], rules: readonly Problem[]): Problem[] {
+  const ruleCodes = new Set(rules.map((r) => r.code));
+  return [...own.filter((p) => p.docs !== undefined || !ruleCodes.has(p.code)), ...rules];
 }
