@@ -7,7 +7,9 @@ import { knowledge } from '../../../server/src/nginx/directives';
 import { NodeFileSource } from '../../../server/src/nginx/files';
 import { NginxProject } from '../../../server/src/nginx/project';
 import { discover } from '../../../server/src/discover';
-import { checkPoolFiles } from '../../../server/src/phpfpm/check';
+import { loadFpm } from '../../../server/src/phpfpm/check';
+import { fromFpmPools } from '../../../server/src/site/pools';
+import { mergeRuleProblems } from '../../../server/src/site/site';
 import { formatJson, formatSarif, formatText, toFindings } from './output';
 
 declare const NGX502_VERSION: string | undefined;
@@ -38,9 +40,11 @@ export function runCheck(args: ParsedArgs, samples: string): number {
   const nginxFiles = found.files.filter((f) => f.kind === 'nginx').map((f) => f.file);
   const project = new NginxProject(new NodeFileSource(), knowledge({ version, extraDirectives: args.flags.get('extra-directive') ?? [] }));
   const configRoot = args.flags.get('config-root')?.at(-1);
-  const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined }, { pools: [], options: {} });
   const fpmFiles = [...new Set(found.files.filter((f) => f.kind === 'php-fpm').map((f) => f.file))];
-  for (const [file, problems] of checkPoolFiles(fpmFiles, project.fs)) results.set(file, [...(results.get(file) ?? []), ...problems]);
+  const fpm = loadFpm(fpmFiles, project.fs);
+  // The nginx trees and the pools together: the cross-file rules link fastcgi_pass to pools.
+  const results = checkFiles(project, nginxFiles, { configRoot: configRoot ? path.resolve(configRoot) : undefined }, { pools: fromFpmPools(fpm.pools), options: {} });
+  for (const [file, problems] of fpm.problems) results.set(file, mergeRuleProblems(problems, results.get(file) ?? []));
   const findings = toFindings(results);
   const out =
     format === 'json'
