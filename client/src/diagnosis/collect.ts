@@ -117,10 +117,14 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
 
   // Wave 1: what runs, how nginx was built and configured, the system.
   opts.onStage?.('reading nginx, PHP-FPM and system state');
+  // The running master tells where its configuration is (-c/-p) before nginx -T reads it.
+  const procsFirst = run(processes, undefined);
+  const dumpAfter = procsFirst.then((p) => run(nginxDump, { conf: p.data?.nginxConf, prefix: p.data?.nginxPrefix }));
+  const fpmAfter = procsFirst.then((p) => readFpmConfig([...(p.data?.fpmConfs ?? []), ...FPM_CONFIG_PATTERNS], run));
   const [build, dump, procs, sys, netState, listen, unitList, kern, se, fw, fpmConf] = await Promise.all([
     run(nginxVersion, undefined),
-    run(nginxDump, undefined),
-    run(processes, undefined),
+    dumpAfter,
+    procsFirst,
     run(system, undefined),
     run(net, undefined),
     run(listeners, undefined),
@@ -128,14 +132,14 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
     run(kernelLog, undefined),
     run(selinux, undefined),
     run(firewall, undefined),
-    run(configFiles, FPM_CONFIG_PATTERNS, 'php-fpm-config'),
+    fpmAfter,
   ]);
   const collected: Collected = {
     probes: reports,
     build: build.data,
     configSource: 'none',
     facts: { errorLogs: [], accessLogs: [], backends: [] },
-    fpmFiles: fpmConf.data?.files ?? new Map(),
+    fpmFiles: fpmConf,
     processes: procs.data,
     system: sys.data,
     net: netState.data,
@@ -152,11 +156,11 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
   if (config) collected.configSource = 'nginx -T';
   else {
     opts.onStage?.('reading the nginx configuration files');
-    config = await readConfigTree(build.data?.confPath ?? '/etc/nginx/nginx.conf', run);
+    config = await readConfigTree(procs.data?.nginxConf ?? build.data?.confPath ?? '/etc/nginx/nginx.conf', run);
     if (config.files.size > 0) collected.configSource = 'files';
   }
   collected.config = config;
-  const confPath = build.data?.confPath ?? [...config.files.keys()][0] ?? '/etc/nginx/nginx.conf';
+  const confPath = procs.data?.nginxConf ?? build.data?.confPath ?? [...config.files.keys()][0] ?? '/etc/nginx/nginx.conf';
   if (config.files.size > 0) {
     const project = new NginxProject(new MemoryFileSource(config.files), knowledge({ version: build.data?.version }), { remapConfDirs: false });
     const main = config.files.has(confPath) ? confPath : ([...config.files.keys()].find((f) => path.basename(f) === 'nginx.conf') ?? findMainConfig(confPath, project.fs));
@@ -237,6 +241,26 @@ async function readLog(t: Transport, p: string, kind: LogText['kind'], opts: Col
   const r = await t.readTail(p, opts.logBytes, { sudo: opts.sudo, signal: opts.signal });
   reports.push({ id, status: r.status, durationMs: r.durationMs, note: r.status === 'ok' ? undefined : r.stderr.trim().split('\n')[0] });
   return { path: p, kind, status: r.status, text: r.data.toString('utf8'), truncated: r.truncated, format, note: r.status === 'ok' ? undefined : r.stderr.trim() };
+}
+
+/** PHP-FPM's configuration: the masters' files and the usual places, then their `include =` globs. */
+async function readFpmConfig(
+  patterns: string[],
+  run: <I, T>(probe: Probe<I, T>, input: I, id?: string) => Promise<ProbeOutcome<T>>,
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  let pending = [...new Set(patterns)];
+  for (let level = 0; level < 3 && pending.length > 0; level++) {
+    const r = await run(configFiles, pending, level === 0 ? 'php-fpm-config' : `php-fpm-config:${level}`);
+    const next: string[] = [];
+    for (const [f, text] of r.data?.files ?? []) {
+      if (files.has(f)) continue;
+      files.set(f, text);
+      for (const m of text.matchAll(/^\s*include\s*=\s*"?([^"\s;]+)"?\s*$/gm)) if (m[1].startsWith('/') && !next.includes(m[1])) next.push(m[1]);
+    }
+    pending = next;
+  }
+  return files;
 }
 
 /**

@@ -128,7 +128,11 @@ type Found = Omit<KernelEvent, 'line' | 'raw' | 'message' | 'time'>;
 
 function classifyKernel(msg: string, prog: string | undefined): Found | undefined {
   let m: RegExpExecArray | null;
-  if ((m = /(Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Kill(?:ed)? process (\d+) \(([^)]*)\)(?: total-vm:(\d+)kB, anon-rss:(\d+)kB)?(?:.*?UID:(\d+))?/.exec(msg))) {
+  if ((m = /(?:Memory cgroup out of memory|Out of memory)(?: \(oom_kill_allocating_task\))?: Kill process (\d+) \(([^)]*)\) score \d+ or sacrifice child/.exec(msg))) {
+    // Older kernels announce the victim first, then log "Killed process": count the kill once.
+    return { kind: 'oom-invoked', pid: Number(m[1]), comm: m[2] };
+  }
+  if ((m = /(Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Killed process (\d+) \(([^)]*)\)(?: total-vm:(\d+)kB, anon-rss:(\d+)kB)?(?:.*?UID:(\d+))?/.exec(msg))) {
     const f: Found = { kind: 'oom-killed', pid: Number(m[2]), comm: m[3], cgroup: m[1].startsWith('Memory cgroup') };
     if (m[4]) f.totalVmKb = Number(m[4]);
     if (m[5]) f.anonRssKb = Number(m[5]);

@@ -271,8 +271,11 @@ function buildEntry(head: RegExpExecArray, line: string, no: number, out: NginxE
   let msg = body;
   if (trailer) {
     msg = body.slice(0, trailer.start);
+    const seen = new Set<string>();
     for (const [k, v] of trailer.fields) {
-      if (k === 'client' && e.client !== undefined) continue;
+      // The first value of a key wins: a repeated key came from inside a value.
+      if (seen.has(k)) continue;
+      seen.add(k);
       switch (k) {
         case 'client': e.client = v; break;
         case 'server': e.server = v; break;
@@ -394,10 +397,18 @@ export function parsePeer(text: string, fromTrailer: boolean): UpstreamPeer {
 // ---------- the trailer ----------
 
 /**
- * Keys that can follow a quoted value: a '"' followed by ", KEY:" ends the value. client and server
- * are not among them (they only start a trailer), so a request line carrying ", client: x" stays whole.
+ * What can follow a quoted value: '"' then ", KEY:" (lower-case words) ends the value. client and
+ * server only start a trailer, so a request line carrying ", client: x" stays whole.
  */
-const KNOWN_KEYS = ['request', 'subrequest', 'upstream', 'host', 'referrer', 'resolver', 'login', 'bytes from/to client', 'bytes from/to upstream', 'proxy', 'port'];
+function keyFollows(body: string, q: number): boolean {
+  if (!body.startsWith(', ', q + 1)) return false;
+  let k = q + 3;
+  const end = Math.min(body.length, k + 40);
+  while (k < end && /[a-z /_]/.test(body[k])) k++;
+  if (k === q + 3 || body.charCodeAt(k) !== 58) return false;
+  const key = body.slice(q + 3, k);
+  return key !== 'client' && key !== 'server';
+}
 
 /** Action phrases nginx puts before the trailer; a ", client: " right after one of them is the trailer. */
 const ACTIONS = [
@@ -479,7 +490,7 @@ function parseTrailerAt(body: string, start: number, firstKey: 'client' | 'resol
     if (body.charCodeAt(i) === 34) {
       // A quoted value ends at the first '"' followed by the end or by ", KNOWN_KEY:".
       let q = body.indexOf('"', i + 1);
-      while (q >= 0 && !(q === n - 1 || (body.startsWith(', ', q + 1) && KNOWN_KEYS.some((kk) => body.startsWith(kk + ':', q + 3))))) {
+      while (q >= 0 && !(q === n - 1 || keyFollows(body, q))) {
         out.work++;
         q = body.indexOf('"', q + 1);
       }

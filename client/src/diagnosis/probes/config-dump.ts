@@ -2,7 +2,7 @@
 // `# configuration file PATH:` marker; split back into files. Usually needs root (sudo -n).
 
 import type { Probe } from './probe';
-import { sudoPrefix } from './probe';
+import { shq, sudoPrefix } from './probe';
 
 export interface ConfigFiles {
   /** path -> text, in the order nginx read them. */
@@ -36,11 +36,19 @@ export function splitDump(text: string): ConfigFiles {
   return { files, unreadable };
 }
 
-export const nginxDump: Probe<void, ConfigFiles> = {
+/** Where the running nginx was told to read its configuration (`-c`, `-p` of the master), if not the default. */
+export interface NginxLocation {
+  conf?: string;
+  prefix?: string;
+}
+
+export const nginxDump: Probe<NginxLocation, ConfigFiles> = {
   id: 'nginx-dump',
   title: 'nginx -T (the configuration nginx reads)',
   timeoutMs: 15_000,
   maxBytes: 16 << 20,
-  command: (_i, ctx) => ({ script: `${sudoPrefix(ctx)}nginx -T 2>/dev/null` }),
+  command: (loc, ctx) => ({
+    script: `${sudoPrefix(ctx)}nginx -T${loc.prefix ? ` -p ${shq(loc.prefix)}` : ''}${loc.conf ? ` -c ${shq(loc.conf)}` : ''} 2>/dev/null`,
+  }),
   parse: (r) => splitDump(r.stdout),
 };

@@ -12,6 +12,11 @@ export interface Proc {
 
 export interface Processes {
   all: Proc[];
+  /** `-c FILE` and `-p DIR` of the nginx master, when it was started with them. */
+  nginxConf?: string;
+  nginxPrefix?: string;
+  /** The php-fpm masters' config files: "php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)". */
+  fpmConfs: string[];
   nginxMaster?: Proc;
   nginxWorkers: Proc[];
   fpmMasters: Proc[];
@@ -34,9 +39,14 @@ export const processes: Probe<void, Processes> = {
       const pool = /^php-fpm[^:]*: pool (\S+)/.exec(p.args)?.[1];
       if (pool) fpmPools.set(pool, [...(fpmPools.get(pool) ?? []), p]);
     }
+    const master = all.find((p) => /^nginx: master process/.test(p.args));
+    const arg = (flag: string): string | undefined => (master ? new RegExp(`\\s${flag}\\s+(\\S+)`).exec(master.args)?.[1] : undefined);
     return {
       all,
-      nginxMaster: all.find((p) => /^nginx: master process/.test(p.args)),
+      nginxConf: arg('-c'),
+      nginxPrefix: arg('-p'),
+      fpmConfs: [...new Set(all.flatMap((p) => /^php-fpm[^:]*: master process \((\/[^)]+)\)/.exec(p.args)?.[1] ?? []))],
+      nginxMaster: master,
       nginxWorkers: all.filter((p) => /^nginx: worker process/.test(p.args)),
       fpmMasters: all.filter((p) => /^php-fpm[^:]*: master process/.test(p.args)),
       fpmPools,
