@@ -210,7 +210,7 @@ export class NginxService {
     const runs = this.nginxMains.size > 0 ? [...this.nginxMains].map((m) => project.buildTree(m, path.dirname(m))) : [undefined];
     const seen = new Set<string>();
     for (const tree of runs) {
-      for (const p of siteProblems(tree ? project : undefined, tree, site.pools, site.options)) {
+      for (const p of siteProblems(tree ? project : undefined, tree, site.pools, { ...site.options, only: 'pool' })) {
         const key = `${p.code}\0${p.span.start.offset}`;
         if (p.file !== file || seen.has(key)) continue;
         seen.add(key);

@@ -76,7 +76,8 @@ export function checkFile(project: NginxProject, file: string, scope: CheckScope
     result = { file, problems: tree.problems.get(file) ?? [], tree, orphan: true };
   }
   if (site) {
-    const extra = siteProblems(project, result.tree, site.pools, site.options).filter((p) => p.file === file);
+    // Only this file's findings are wanted: a focused view, and only rules that land in nginx files.
+    const extra = siteProblems(project, result.tree, site.pools, { ...site.options, focus: file, only: 'nginx' }).filter((p) => p.file === file);
     if (extra.length > 0) result = { ...result, problems: [...result.problems, ...extra] };
   }
   return result;

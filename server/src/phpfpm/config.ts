@@ -469,7 +469,7 @@ class Loader {
     const names = this.hostNames();
     for (const [key, kind] of [['user', 'user'], ['listen.owner', 'user'], ['group', 'group'], ['listen.group', 'group']] as const) {
       const v = str(key);
-      if (!v || /^[0-9]+$/.test(v) || /\s/.test(v)) continue;
+      if (!v || /^[0-9]+$/.test(v) || /[ \t\n\r\v\f]/.test(v)) continue;
       const known = kind === 'user' ? names.users : names.groups;
       if (known && !known.has(v)) err(key, `[pool ${pool.name}] cannot get ${kind === 'user' ? 'uid' : 'gid'} for ${kind} '${v}': there is no such ${kind} on this host`);
     }
@@ -491,7 +491,8 @@ class Loader {
       let f = str(key);
       if (!f) return;
       if (!f.startsWith('/')) f = path.posix.join(base, f);
-      if (!this.isDir(path.posix.dirname(f))) err(key, `${label}(${f}): its folder ${path.posix.dirname(f)} does not exist`);
+      if (f.endsWith('/') || this.isDir(f)) err(key, `${label}(${f}): it is a folder, not a file`);
+      else if (!this.isDir(path.posix.dirname(f))) err(key, `${label}(${f}): its folder ${path.posix.dirname(f)} does not exist`);
     };
     if (pool.values.request_slowlog_timeout !== 0) fileIn('slowlog', 'Unable to create or open slowlog');
     fileIn('access.log', 'failed to open access log ');
@@ -696,7 +697,7 @@ class Loader {
         }
       }
     }
-    if ((def.name === 'user' || def.name === 'group' || def.name === 'listen.owner' || def.name === 'listen.group') && /\s/.test(v.text.trim())) {
+    if ((def.name === 'user' || def.name === 'group' || def.name === 'listen.owner' || def.name === 'listen.group') && v.text !== '' && /[ \t\n\r\v\f]/.test(v.text)) {
       const what = def.name === 'group' || def.name === 'listen.group' ? 'group' : 'user';
       add(
         'fpm-bad-user-name',
@@ -853,9 +854,8 @@ class Loader {
       const log = g('error_log');
       if (log && typeof log.effective === 'string' && log.effective !== '' && log.effective.toLowerCase() !== 'syslog') {
         const f = log.effective.startsWith('/') ? log.effective : path.posix.join(this.opts.localStateDir ?? '/var', log.effective);
-        if (!this.isDir(path.posix.dirname(f))) {
-          this.problem(log.file, 'fpm-host', 'error', `failed to open error_log (${f}): its folder ${path.posix.dirname(f)} does not exist (php-fpm -t fails on this host)`, log.valueSpan, { key: 'error_log' });
-        }
+        const bad = f.endsWith('/') || this.isDir(f) ? 'it is a folder, not a file' : !this.isDir(path.posix.dirname(f)) ? `its folder ${path.posix.dirname(f)} does not exist` : undefined;
+        if (bad) this.problem(log.file, 'fpm-host', 'error', `failed to open error_log (${f}): ${bad} (php-fpm -t fails on this host)`, log.valueSpan, { key: 'error_log' });
       }
     }
     this.checkListenDuplicates(real);

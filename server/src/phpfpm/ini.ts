@@ -385,11 +385,10 @@ export function lexLine(src: string): Tok[] {
         });
       }
       if (!best) {
-        // "End of option value": any other character ends the value (and is consumed).
-        push('EOL', '', i, i + 1);
-        state = 'INITIAL';
-        i += 1;
-        continue;
+        // No rule matches (a lone "'"): PHP 8.2's scanner returns end-of-input, so the parse
+        // ends here and php-fpm silently ignores the rest of the line.
+        push('END', '', i, i + 1);
+        return out;
       }
       const len = best.len;
       best.act();
@@ -792,6 +791,16 @@ export function parseIni(text: string): IniFile {
         data: { line },
       });
       continue;
+    }
+    const last = toks[toks.length - 1];
+    if (!parsed.error && last.type === 'END' && last.start < content.replace(/[\r\s]+$/, '').length) {
+      const rest = content.slice(last.start).replace(/[\r\s]+$/, '');
+      problems.push({
+        code: 'fpm-ignored-text',
+        severity: 'warning',
+        message: `php-fpm silently ignores the rest of this line from here ("${rest.length > 40 ? rest.slice(0, 40) + '…' : rest}"): a lone ' ends the line for PHP's INI reader. Quote the whole value with "..." or remove it.`,
+        span: span(last.start, content.replace(/[\r\s]+$/, '').length),
+      });
     }
     if (parsed.error) {
       const t = parsed.error;

@@ -8,6 +8,7 @@ import type { Finding, Rule } from './rule';
 export const buffersInconsistent: Rule = {
   id: 'buffers-inconsistent',
   severity: 'error',
+  lands: 'nginx',
   title: 'buffer sizes nginx -t rejects',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -24,6 +24,7 @@ function paramLevel(scope: Scope): { names: string[]; unresolved: string[]; scop
 export const fastcgiScriptFilenameMissing: Rule = {
   id: 'fastcgi-script-filename-missing',
   severity: 'warning',
+  lands: 'nginx',
   title: 'fastcgi_pass without SCRIPT_FILENAME',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -30,6 +30,7 @@ function rank(pools: readonly Pool[], address: string): Pool[] {
 export const fastcgiSocketMismatch: Rule = {
   id: 'fastcgi-socket-mismatch',
   severity: 'warning',
+  lands: 'nginx',
   title: 'fastcgi_pass reaches no PHP-FPM pool',
   check(ctx) {
     const listening = ctx.pools.filter((p) => poolListen(p) !== undefined);

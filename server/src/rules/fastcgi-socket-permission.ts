@@ -43,6 +43,7 @@ export function canConnect(pool: Pool, u: NginxUser, accounts?: HostAccounts): {
 export const fastcgiSocketPermission: Rule = {
   id: 'fastcgi-socket-permission',
   severity: 'warning',
+  lands: 'pool',
   title: 'nginx may not open the PHP-FPM socket',
   check(ctx) {
     const u = nginxUser(ctx.nginx);

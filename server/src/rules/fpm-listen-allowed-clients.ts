@@ -11,6 +11,7 @@ import { isLoopback } from './targets';
 export const fpmListenAllowedClients: Rule = {
   id: 'fpm-listen-allowed-clients',
   severity: 'warning',
+  lands: 'pool',
   title: 'listen.allowed_clients excludes nginx',
   check(ctx) {
     const out: Finding[] = [];

@@ -8,6 +8,7 @@ import type { Finding, Rule } from './rule';
 export const fpmListenBacklogLow: Rule = {
   id: 'fpm-listen-backlog-low',
   severity: 'warning',
+  lands: 'pool',
   title: 'listen.backlog below 128',
   check(ctx) {
     const out: Finding[] = [];

@@ -8,6 +8,7 @@ import type { Finding, Rule } from './rule';
 export const fpmMaxChildrenLow: Rule = {
   id: 'fpm-max-children-low',
   severity: 'warning',
+  lands: 'pool',
   title: 'pm.max_children left at 5 or below',
   check(ctx) {
     const out: Finding[] = [];

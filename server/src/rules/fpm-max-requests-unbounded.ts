@@ -8,6 +8,7 @@ import type { Finding, Rule } from './rule';
 export const fpmMaxRequestsUnbounded: Rule = {
   id: 'fpm-max-requests-unbounded',
   severity: 'information',
+  lands: 'pool',
   title: 'workers never recycled (pm.max_requests = 0)',
   check(ctx) {
     const out: Finding[] = [];

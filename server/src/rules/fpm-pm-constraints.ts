@@ -58,6 +58,7 @@ function repaired(p: Pool): Map<string, string> {
 export const fpmPmConstraints: Rule = {
   id: 'fpm-pm-constraints',
   severity: 'error',
+  lands: 'pool',
   title: "pm.* values php-fpm refuses at start-up",
   check(ctx) {
     const out: Finding[] = [];

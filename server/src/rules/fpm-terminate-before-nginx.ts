@@ -11,6 +11,7 @@ import type { Finding, Rule } from './rule';
 export const fpmTerminateBeforeNginx: Rule = {
   id: 'fpm-terminate-before-nginx',
   severity: 'warning',
+  lands: 'pool',
   title: 'PHP-FPM kills requests before nginx stops waiting',
   check(ctx) {
     const out: Finding[] = [];

@@ -8,6 +8,7 @@ import type { Finding, Rule } from './rule';
 export const headerBufferSmall: Rule = {
   id: 'header-buffer-small',
   severity: 'warning',
+  lands: 'nginx',
   title: 'a response header buffer under 8k',
   check(ctx) {
     if (!ctx.nginx) return [];

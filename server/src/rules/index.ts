@@ -91,9 +91,10 @@ export interface RuleProblem extends Problem {
 }
 
 /** Runs every enabled rule; returns problems with their fixes in `data`. Never throws. */
-export function runRules(ctx: RuleContext, settings: RuleSettings = {}, log?: (m: string) => void): RuleProblem[] {
+export function runRules(ctx: RuleContext, settings: RuleSettings = {}, log?: (m: string) => void, only?: 'nginx' | 'pool'): RuleProblem[] {
   const out: RuleProblem[] = [];
   for (const rule of RULES) {
+    if (only && rule.lands !== only) continue;
     const setting = Object.hasOwn(settings, rule.id) ? settings[rule.id] : undefined;
     if (setting === 'off') continue;
     let findings: Finding[];

@@ -10,6 +10,7 @@ const PASS = new Set(['proxy_pass', 'fastcgi_pass', 'grpc_pass', 'uwsgi_pass', '
 export const proxyPassLocalhost: Rule = {
   id: 'proxy-pass-localhost',
   severity: 'warning',
+  lands: 'nginx',
   title: 'a backend addressed as localhost',
   check(ctx) {
     if (!ctx.nginx) return [];

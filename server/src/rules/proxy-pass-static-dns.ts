@@ -23,6 +23,7 @@ function varName(host: string): string {
 export const proxyPassStaticDns: Rule = {
   id: 'proxy-pass-static-dns',
   severity: 'warning',
+  lands: 'nginx',
   title: 'a backend hostname resolved only at start-up',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -11,6 +11,7 @@ const PASS = new Set(['proxy_pass', 'fastcgi_pass', 'grpc_pass', 'uwsgi_pass', '
 export const proxyPassVariableNoResolver: Rule = {
   id: 'proxy-pass-variable-no-resolver',
   severity: 'warning',
+  lands: 'nginx',
   title: 'a variable backend with no resolver',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -9,6 +9,7 @@ import { isIp, passTarget } from './targets';
 export const proxySslNoSni: Rule = {
   id: 'proxy-ssl-no-sni',
   severity: 'warning',
+  lands: 'nginx',
   title: 'https backend without SNI',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -9,6 +9,7 @@ const NAMES = new Set(['proxy_read_timeout', 'fastcgi_read_timeout', 'uwsgi_read
 export const readTimeoutShort: Rule = {
   id: 'read-timeout-short',
   severity: 'information',
+  lands: 'nginx',
   title: 'a read timeout under 10 seconds',
   check(ctx) {
     if (!ctx.nginx) return [];

@@ -60,6 +60,8 @@ export interface RuleContext {
 export interface Rule {
   id: string;
   severity: Severity;
+  /** Where its findings go: nginx files, PHP-FPM pool files, or either. */
+  lands: 'nginx' | 'pool';
   /** One line: what it finds. */
   title: string;
   check(ctx: RuleContext): Finding[];

@@ -10,6 +10,7 @@ import { passTarget } from './targets';
 export const upstreamKeepaliveHttp10: Rule = {
   id: 'upstream-keepalive-http10',
   severity: 'warning',
+  lands: 'nginx',
   title: 'keepalive upstream proxied without HTTP/1.1',
   check(ctx) {
     if (!ctx.nginx) return [];

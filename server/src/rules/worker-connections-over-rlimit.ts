@@ -8,6 +8,7 @@ import type { Rule } from './rule';
 export const workerConnectionsOverRlimit: Rule = {
   id: 'worker-connections-over-rlimit',
   severity: 'warning',
+  lands: 'nginx',
   title: 'worker_rlimit_nofile below twice worker_connections',
   check(ctx) {
     const root = ctx.nginx;

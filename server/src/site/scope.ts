@@ -3,7 +3,7 @@
 // this view for effective values ("what fastcgi_read_timeout applies in this location?")
 // instead of walking files one by one.
 
-import type { Directive } from '../nginx/ast';
+import { walk, type Directive } from '../nginx/ast';
 import { childCtx, type BodyCtx } from '../nginx/directives';
 import type { Tree } from '../nginx/project';
 import type { NginxProject } from '../nginx/project';
@@ -29,11 +29,45 @@ export interface Scope {
 
 const MAX_INCLUDE_DEPTH = 16;
 
+/** Blocks that only hold one site's own settings: skipped for other files when a focus is given. */
+const SITE_BLOCKS = new Set(['server', 'location', 'if', 'limit_except']);
+
+/** The block directives that (through includes) lead to `focus`: they must be kept in a focused view. */
+function pathTo(tree: Tree, project: NginxProject, focus: string): Set<Directive> {
+  const needed = new Set<Directive>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const edge of tree.files.get(file)?.includedBy ?? []) {
+      const p = project.parseFile(edge.from).parse;
+      if (p) {
+        walk(p.nodes, (d, parents) => {
+          if (d === edge.directive) for (const x of parents) needed.add(x);
+          return undefined;
+        });
+      }
+      visit(edge.from);
+    }
+  };
+  visit(focus);
+  return needed;
+}
+
+let memo: { key: unknown[]; root: Scope } | undefined;
+
 /**
  * Builds the spliced view of a tree, from its main file (or from an orphan file in the context
- * its content implies).
+ * its content implies). With a `focus` file, server/location blocks of other files are left
+ * out (a site's rules only need its own blocks and the shared http level: upstreams, resolver,
+ * user), which keeps a re-check of one site file cheap in a 1,000-site tree. The last view is
+ * reused while no file of the tree changed.
  */
-export function buildScopes(tree: Tree, project: NginxProject): Scope {
+export function buildScopes(tree: Tree, project: NginxProject, focus?: string): Scope {
+  const key: unknown[] = [tree.main, focus];
+  for (const f of tree.files.keys()) key.push(project.parseFile(f).parse);
+  if (memo && memo.key.length === key.length && memo.key.every((k, i) => k === key[i])) return memo.root;
+  const needed = focus ? pathTo(tree, project, focus) : undefined;
   const entry = tree.files.get(tree.main);
   const topCtx: BodyCtx = entry && entry.contexts.size > 0 ? [...entry.contexts][0] : 'main';
   const root: Scope = { ctx: topCtx, items: [], children: [] };
@@ -51,6 +85,7 @@ export function buildScopes(tree: Tree, project: NginxProject): Scope {
         }
         continue;
       }
+      if (needed && n.block && file !== focus && SITE_BLOCKS.has(n.name) && !needed.has(n)) continue;
       const sd: ScopedDirective = { d: n, file, parent: scope };
       scope.items.push(sd);
       if (n.block && !n.block.raw) {
@@ -62,8 +97,11 @@ export function buildScopes(tree: Tree, project: NginxProject): Scope {
   };
   const p = project.parseFile(tree.main).parse;
   if (p) fill(root, p.nodes, tree.main, [tree.main]);
+  memo = { key, root };
   return root;
 }
+
+const upstreamMemo = new WeakMap<Scope, Map<string, Scope>>();
 
 /** Every scope, depth first. */
 export function* allScopes(root: Scope): Generator<Scope> {
@@ -113,12 +151,15 @@ export function mainDirective(root: Scope, name: string): ScopedDirective | unde
   return own(root, name).at(-1);
 }
 
-/** Upstream blocks by name, for the http or stream family. */
+/** Upstream blocks by name, for the http or stream family (memoized per view). */
 export function upstreams(root: Scope): Map<string, Scope> {
+  const hit = upstreamMemo.get(root);
+  if (hit) return hit;
   const out = new Map<string, Scope>();
   for (const s of allScopes(root)) {
     if (s.block?.d.name === 'upstream' && s.block.d.args.length >= 1) out.set(s.block.d.args[0].value.toLowerCase(), s);
   }
+  upstreamMemo.set(root, out);
   return out;
 }
 

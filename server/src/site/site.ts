@@ -18,10 +18,14 @@ export interface SiteOptions {
   log?: (m: string) => void;
   /** Reads a file's current text (open editor buffers first). */
   text?: (file: string) => string | undefined;
+  /** Only the findings for this nginx file are wanted: the view leaves other sites out. */
+  focus?: string;
+  /** Only rules whose findings land in nginx files, or in pool files. */
+  only?: 'nginx' | 'pool';
 }
 
 export function siteProblems(project: NginxProject | undefined, tree: Tree | undefined, pools: readonly Pool[], options: SiteOptions = {}): RuleProblem[] {
-  const nginx = tree && project ? buildScopes(tree, project) : undefined;
+  const nginx = tree && project ? buildScopes(tree, project, options.focus) : undefined;
   const text =
     options.text ??
     ((file: string): string | undefined => {
@@ -45,6 +49,7 @@ export function siteProblems(project: NginxProject | undefined, tree: Tree | und
     },
     options.rules,
     options.log,
+    options.only,
   );
 }
 
