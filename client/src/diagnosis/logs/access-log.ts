@@ -155,9 +155,10 @@ function parseWith(parts: readonly Part[], escape: LogEscape, line: string, no: 
     if (next === undefined) {
       end = n;
     } else if ('name' in next) {
-      // Only after a numeric variable: take the number.
+      // Only after a numeric variable: take the number ($status is always 3 digits).
       end = i;
-      while (end < n && /[0-9.-]/.test(line[end])) end++;
+      const max = p.name === 'status' ? i + 3 : n;
+      while (end < n && end < max && /[0-9.-]/.test(line[end])) end++;
     } else if (quoted && escape === 'json') {
       // The first '"' not escaped by a backslash.
       end = i;

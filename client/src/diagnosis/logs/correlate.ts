@@ -7,7 +7,7 @@
 import type { AccessSummary } from './access-log';
 import { EvidenceBuilder, type LogEvidence, type LogSource } from './evidence';
 import type { KernelEvent } from './kernel-log';
-import { NGINX_SIGNATURES, type NginxErrorEntry, type NginxSignatureId } from './nginx-error';
+import { NGINX_SIGNATURES, type NginxErrorEntry, type NginxSignatureId, type UpstreamPeer } from './nginx-error';
 import type { FpmEvent } from './php-fpm-log';
 import { toUtcMs, type HostClock, type LogTime } from './time';
 
@@ -209,14 +209,27 @@ function mixed(b: EvidenceBuilder, first: { raw: string; time?: LogTime }[], sec
 /**
  * "FPM max_children reached near EAGAIN": the pool's max_children / seems busy warnings within
  * ±window of nginx's (11: Resource temporarily unavailable), header read timeouts or connect
- * timeouts. Count: the nginx lines that had such a warning nearby.
+ * timeouts. Count: the nginx lines that had such a warning nearby. With `poolOf` (the pool a peer
+ * belongs to, from the pool files' `listen`), only warnings of that peer's pool count.
  */
-export function fpmSaturationNearNginx(nginx: readonly NginxErrorEntry[], fpm: readonly FpmEvent[], clock: HostClock, windowMs = DEFAULT_WINDOW_MS): LogEvidence | undefined {
+export function fpmSaturationNearNginx(nginx: readonly NginxErrorEntry[], fpm: readonly FpmEvent[], clock: HostClock, windowMs = DEFAULT_WINDOW_MS, poolOf?: (peer: UpstreamPeer) => string | undefined): LogEvidence | undefined {
   const warn = timed(fpm.filter((e) => e.kind === 'max-children' || e.kind === 'seems-busy'), clock);
   if (!warn.length) return undefined;
-  const hits = timed(nginx.filter((e) => e.signature && SATURATION_SIGNS.has(e.signature)), clock).filter((x) => near(warn, x.utc, windowMs));
+  const byPool = new Map<string, Timed<FpmEvent>[]>();
+  for (const w of warn) {
+    const list = byPool.get(w.item.pool ?? '') ?? [];
+    list.push(w);
+    byPool.set(w.item.pool ?? '', list);
+  }
+  const warnFor = (e: NginxErrorEntry): Timed<FpmEvent>[] => {
+    if (!poolOf) return warn;
+    const pool = e.peer ? poolOf(e.peer) : undefined;
+    return pool === undefined ? [] : byPool.get(pool) ?? [];
+  };
+  const hits = timed(nginx.filter((e) => e.signature && SATURATION_SIGNS.has(e.signature)), clock).filter((x) => near(warnFor(x.item), x.utc, windowMs));
   if (!hits.length) return undefined;
-  const usedWarn = warn.filter((w) => near(hits, w.utc, windowMs));
+  const hitPools = poolOf ? new Set(hits.map((h) => (h.item.peer ? poolOf(h.item.peer) : undefined))) : undefined;
+  const usedWarn = warn.filter((w) => near(hits, w.utc, windowMs) && (!hitPools || hitPools.has(w.item.pool)));
   const b = new EvidenceBuilder('correlation', 'fpm-saturation-near-nginx', clock);
   mixed(b, usedWarn.map((x) => x.item), hits.map((x) => x.item));
   const kinds = new Set(hits.map((h) => h.item.signature));
@@ -230,7 +243,10 @@ export function fpmSaturationNearNginx(nginx: readonly NginxErrorEntry[], fpm: r
  */
 export function oomKilledFpmChild(kernel: readonly KernelEvent[], fpm: readonly FpmEvent[], clock?: HostClock): LogEvidence | undefined {
   const victims = new Map<number, KernelEvent>();
-  for (const k of kernel) if ((k.kind === 'oom-killed' || k.kind === 'oom-constraint') && k.pid !== undefined && !victims.has(k.pid)) victims.set(k.pid, k);
+  // The "Killed process" line first (it has the sizes and the cgroup flag), the oom-kill: line as a fallback.
+  for (const kind of ['oom-killed', 'oom-constraint'] as const) {
+    for (const k of kernel) if (k.kind === kind && k.pid !== undefined && !victims.has(k.pid)) victims.set(k.pid, k);
+  }
   const pairs: { k: KernelEvent; f: FpmEvent }[] = [];
   for (const f of fpm) {
     if (f.kind !== 'child-signal' || f.signal !== 9 || f.pid === undefined) continue;
@@ -339,13 +355,13 @@ export function synFloodOnUpstream(kernel: readonly KernelEvent[], nginx: readon
 }
 
 /** Every correlation that holds, for the ranking. */
-export function correlateAll(input: { nginx?: readonly NginxErrorEntry[]; fpm?: readonly FpmEvent[]; kernel?: readonly KernelEvent[]; clock: HostClock; windowMs?: number }): LogEvidence[] {
+export function correlateAll(input: { nginx?: readonly NginxErrorEntry[]; fpm?: readonly FpmEvent[]; kernel?: readonly KernelEvent[]; clock: HostClock; windowMs?: number; poolOf?: (peer: UpstreamPeer) => string | undefined }): LogEvidence[] {
   const nginx = input.nginx ?? [];
   const fpm = input.fpm ?? [];
   const kernel = input.kernel ?? [];
   const w = input.windowMs ?? DEFAULT_WINDOW_MS;
   return [
-    fpmSaturationNearNginx(nginx, fpm, input.clock, w),
+    fpmSaturationNearNginx(nginx, fpm, input.clock, w, input.poolOf),
     oomKilledFpmChild(kernel, fpm, input.clock),
     terminateTimeoutWithClosed(fpm, nginx, input.clock, w),
     crashWithClosed(fpm, nginx, kernel, input.clock, w),

@@ -152,6 +152,7 @@ function classifyKernel(msg: string, prog: string | undefined): Found | undefine
     if (kv.task) f.comm = kv.task;
     if (kv.uid) f.uid = Number(kv.uid);
     if (kv.oom_memcg) f.memcg = kv.oom_memcg;
+    if (kv.constraint) f.cgroup = kv.constraint === 'CONSTRAINT_MEMCG';
     return f;
   }
   if ((m = /^(.+?) invoked oom-killer: /.exec(msg))) return { kind: 'oom-invoked', comm: m[1] };
