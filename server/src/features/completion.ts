@@ -13,7 +13,7 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import type { Directive, Node, Pos, Word } from '../nginx/ast';
+import { posAt, type Directive, type Node, type Pos, type Word } from '../nginx/ast';
 import { Lexer } from '../nginx/lexer';
 import { DIRECTIVE_SHAPES } from '../nginx/data/args';
 import { childCtx, variableDocs, type BodyCtx, type Ctx, type DirectiveDoc, type Shape } from '../nginx/directives';
@@ -80,15 +80,7 @@ function scan(text: string, offset: number): Scan | undefined {
 
 /** Position of an offset in the text (the text before the cursor was lexed from its start). */
 function posOf(m: DocumentModel, offset: number): Pos {
-  const starts = m.parse.lineStarts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { offset, line: lo, character: offset - starts[lo] };
+  return posAt(m.parse.lineStarts, offset);
 }
 
 function shapeIn(m: DocumentModel, name: string, ctx: Ctx): Shape | undefined {
