@@ -13,6 +13,8 @@ for m in stream mail http-geoip http-image-filter http-xslt-filter http-perl str
   dpkg -s "libnginx-mod-$m" >/dev/null 2>&1 || need+=("libnginx-mod-$m")
 done
 ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need+=(php-fpm)
+# The SSH transport tests start their own sshd (test/lab/sshd.ts); ssh-keygen/ssh-agent come with it.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages: ${need[*]} (run as root, or install them: apt-get install ${need[*]})" >&2

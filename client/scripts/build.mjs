@@ -17,10 +17,13 @@ const common = {
 // @nginx/reference-lib (1.7 MB of directive docs) is its own bundle, loaded on first use
 // (server/src/nginx/directives.ts), so that start-up does not parse it.
 const lazy = ['@nginx/reference-lib'];
+// ssh2's optional native parts (cpu-features, its sshcrypto.node binding) are loaded in a
+// try/catch: left out of the bundles, ssh2 falls back to its pure-JS crypto where they are absent.
+const sshNatives = ['cpu-features', '*.node'];
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', ...lazy] }),
-  esbuild.build({ ...common, entryPoints: ['client/src/cli.ts'], outfile: 'client/out/cli.js', external: lazy, banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', ...lazy, ...sshNatives] }),
+  esbuild.build({ ...common, entryPoints: ['client/src/cli.ts'], outfile: 'client/out/cli.js', external: [...lazy, ...sshNatives], banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', external: lazy }),
   esbuild.build({ ...common, entryPoints: ['@nginx/reference-lib'], outfile: 'server/out/reference.js', sourcemap: false }),
 ]);

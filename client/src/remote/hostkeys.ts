@@ -194,7 +194,7 @@ export class KnownHosts {
   check(host: string, port: number, key: Buffer): HostKeyVerdict {
     const name = knownHostsName(host, port);
     const type = keyTypeOf(key);
-    const revoked = this.entries().find((e) => e.marker === 'revoked' && e.key.equals(key) && (e.hosts === '*' || hostFieldMatches(e.hosts, name)));
+    const revoked = this.entries().find((e) => e.marker === 'revoked' && e.key.equals(key) && hostFieldMatches(e.hosts, name));
     if (revoked) return { status: 'revoked', entry: revoked };
     const mine = this.forName(name);
     const same = mine.find((e) => e.key.equals(key));

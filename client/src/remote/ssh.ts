@@ -117,12 +117,15 @@ class Deadline {
   }
 
   private arm(): void {
-    if (this.remaining <= 0 || this.done) return;
+    if (this.done) return;
     this.since = Date.now();
-    this.timer = setTimeout(() => {
-      this.done = true;
-      this.onExpire();
-    }, this.remaining);
+    this.timer = setTimeout(
+      () => {
+        this.done = true;
+        this.onExpire();
+      },
+      Math.max(0, this.remaining),
+    );
   }
 
   async around<T>(work: () => T | Promise<T>): Promise<T> {
@@ -296,7 +299,7 @@ function authCandidates(h: ResolvedHost, opts: SshOptions, deadline: Deadline, s
   const home = opts.config?.home ?? os.homedir();
   const configured = [...(opts.identityFiles ?? []), ...h.identityFiles];
   const keyFiles = [...new Set(configured.length ? configured : DEFAULT_IDENTITIES.map((n) => path.join(home, '.ssh', n)))];
-  const prompts = !h.batchMode;
+  const mayPrompt = !h.batchMode;
 
   const agentSock = opts.agent === null ? undefined : (opts.agent ?? (h.identityAgent === 'SSH_AUTH_SOCK' ? undefined : h.identityAgent) ?? process.env.SSH_AUTH_SOCK);
   if (agentSock && agentSock !== 'none' && fs.existsSync(agentSock)) {
@@ -323,8 +326,8 @@ function authCandidates(h: ResolvedHost, opts: SshOptions, deadline: Deadline, s
         }
         let parsed = utils.parseKey(data);
         for (let attempt = 1; parsed instanceof Error && isEncryptedKeyError(parsed) && attempt <= 3; attempt++) {
-          if (!prompts || !opts.passphrase) {
-            state.tried.push(`publickey ${file} (encrypted, ${prompts ? 'no passphrase callback' : 'BatchMode'})`);
+          if (!mayPrompt || !opts.passphrase) {
+            state.tried.push(`publickey ${file} (encrypted, ${mayPrompt ? 'no passphrase callback' : 'BatchMode'})`);
             return undefined;
           }
           const pass = await deadline.around(() => opts.passphrase!(file, attempt));
@@ -344,7 +347,7 @@ function authCandidates(h: ResolvedHost, opts: SshOptions, deadline: Deadline, s
     });
   }
 
-  if (opts.password && prompts) {
+  if (opts.password && mayPrompt) {
     let attempt = 0;
     let gaveUp = false;
     const ask = async () => {
@@ -569,13 +572,6 @@ function knownHostsFor(h: ResolvedHost, opts: SshOptions): KnownHosts {
   });
 }
 
-/** Opens an exec channel. */
-function execChannel(client: Client, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
-  });
-}
-
 export class SshTransport extends ShellTransport {
   readonly kind = 'ssh' as const;
   readonly target: string;
@@ -587,12 +583,15 @@ export class SshTransport extends ShellTransport {
   private dead: RemoteError | undefined;
   private readonly deathListeners = new Set<(e: RemoteError) => void>();
 
+  private readonly concurrency: number;
+
   constructor(target: string, hops: ResolvedHost[], clients: Client[], concurrency: number, private readonly socket: net.Socket) {
     super();
     this.target = target;
     this.hops = hops;
     this.clients = clients;
-    this.slots = new Semaphore(Math.max(1, concurrency));
+    this.concurrency = Math.max(1, concurrency);
+    this.slots = new Semaphore(this.concurrency);
     const main = clients[clients.length - 1];
     const h = hops[hops.length - 1];
     const where = `${h.user}@${h.hostName}:${h.port}`;
@@ -610,6 +609,7 @@ export class SshTransport extends ShellTransport {
   private die(err: RemoteError): void {
     if (this.dead) return;
     this.dead = err;
+    if (this.restoreTimer) clearTimeout(this.restoreTimer);
     this.slots.drain(err);
     for (const l of this.deathListeners) l(err);
     this.deathListeners.clear();
@@ -626,58 +626,72 @@ export class SshTransport extends ShellTransport {
     return this.socket.bytesWritten;
   }
 
+  /** Channels open now (commands running, streams followed). */
+  get channelsInUse(): number {
+    return this.slots.inUse;
+  }
+
   /** Whether the connection is still up. */
   get connected(): boolean {
     return this.dead === undefined;
   }
 
   protected async spawn(command: string, io: SpawnIO): Promise<Spawned> {
-    for (;;) {
+    for (let refused = 0; ; ) {
       if (this.dead) throw this.dead;
       const release = await this.slots.acquire(io.signal);
       if (this.dead) {
         release();
         throw this.dead;
       }
-      let ch: ClientChannel;
-      const opening = execChannel(this.clients[this.clients.length - 1], remoteCommand(command, io.remoteTimeoutMs, io.stdin !== undefined));
       try {
-        ch = await this.opened(opening, io, release);
+        return await this.open(remoteCommand(command, io.remoteTimeoutMs, io.stdin !== undefined), io, release);
       } catch (e) {
         if (e instanceof RemoteError || (io.signal?.aborted && e === io.signal.reason)) throw e;
         release();
         if (this.dead) throw this.dead;
         const msg = e instanceof Error ? e.message : String(e);
-        // A server with a lower MaxSessions refuses the extra channel: run fewer at once and retry.
-        if (/open failure/i.test(msg) && this.slots.inUse > 0) {
-          this.slots.setLimit(this.slots.inUse);
+        // sshd refuses a session beyond MaxSessions ("open failed"). Ours stay under 10, but a
+        // session is freed a moment after its channel closes (under load, after our next open),
+        // and a server may be set lower: run fewer at once for a while, and retry.
+        if (/open failure/i.test(msg) && refused++ < 20) {
+          this.backOff();
+          await new Promise((r) => setTimeout(r, Math.min(20 * refused, 200)));
           continue;
         }
         throw new RemoteError('protocol', `${this.target}: cannot open a channel: ${msg}`, { cause: e });
       }
-      return this.attach(ch, io, release);
     }
   }
 
+  private restoreTimer: NodeJS.Timeout | undefined;
+
+  /** Runs at most as many channels as are open now, for a second; then the configured number again. */
+  private backOff(): void {
+    this.slots.setLimit(Math.max(1, this.slots.inUse));
+    if (this.restoreTimer) clearTimeout(this.restoreTimer);
+    this.restoreTimer = setTimeout(() => this.slots.setLimit(this.concurrency), 1000);
+    this.restoreTimer.unref();
+  }
+
   /**
-   * Waits for a channel to open, within the command's time limit and its abort signal. When
-   * we stop waiting, a channel that opens later is closed, and the slot is freed only then.
+   * Opens an exec channel and attaches to it inside ssh2's callback: a quick command's output,
+   * exit status and close can arrive in the same read as the channel's confirmation, and
+   * events emitted before a listener exists are lost. Gives up at the command's time limit or
+   * its abort; a channel that opens after that is closed, and its slot freed only then.
    */
-  private opened(opening: Promise<ClientChannel>, io: SpawnIO, release: () => void): Promise<ClientChannel> {
+  private open(command: string, io: SpawnIO, release: () => void): Promise<Spawned> {
+    const client = this.clients[this.clients.length - 1];
     return new Promise((resolve, reject) => {
       let gaveUp = false;
+      const stopWaiting = () => {
+        clearTimeout(timer);
+        io.signal?.removeEventListener('abort', onAbort);
+      };
       const giveUp = (err: unknown) => {
         if (gaveUp) return;
         gaveUp = true;
-        clearTimeout(timer);
-        io.signal?.removeEventListener('abort', onAbort);
-        opening.then(
-          (ch) => {
-            ch.once('close', release);
-            ch.close();
-          },
-          () => release(),
-        );
+        stopWaiting();
         reject(err);
       };
       const onAbort = () => giveUp(io.signal!.reason);
@@ -686,20 +700,21 @@ export class SshTransport extends ShellTransport {
           ? setTimeout(() => giveUp(new RemoteError('timeout', `${this.target}: the server did not open a channel within ${io.remoteTimeoutMs} ms`)), io.remoteTimeoutMs)
           : undefined;
       io.signal?.addEventListener('abort', onAbort, { once: true });
-      opening.then(
-        (ch) => {
-          if (gaveUp) return;
-          clearTimeout(timer);
-          io.signal?.removeEventListener('abort', onAbort);
-          resolve(ch);
-        },
-        (e: unknown) => {
-          if (gaveUp) return;
-          clearTimeout(timer);
-          io.signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
+      client.exec(command, (err, ch) => {
+        if (gaveUp) {
+          if (err) release();
+          else {
+            ch.once('close', release);
+            ch.resume();
+            ch.stderr.resume();
+            ch.close();
+          }
+          return;
+        }
+        stopWaiting();
+        if (err) reject(err);
+        else resolve(this.attach(ch, io, release));
+      });
     });
   }
 

@@ -153,13 +153,13 @@ const DEFAULT_TAIL_TIMEOUT_MS = 15_000;
 
 // Prints the file's size (or -1) on the first line, then its last $2 bytes. `stat -L` follows a
 // symlinked log (wc -c where there is no stat).
-const TAIL_SCRIPT = 's=$(stat -L -c %s -- "$1" 2>/dev/null || wc -c <"$1" 2>/dev/null) || s=-1; printf \'%s\\n\' "$s"; exec tail -c "$2" -- "$1"';
+const TAIL_SCRIPT = 's=$(stat -L -c %s -- "$1" 2>/dev/null || wc -c 2>/dev/null <"$1") || s=-1; printf \'%s\\n\' "$s"; exec tail -c "$2" -- "$1"';
 
 // Prints the byte offset it starts from on the first line (the current size, less fromEnd),
 // then follows by name from that offset: appends that land between the stat and tail's open
 // are not lost, and truncation/rotation are tail -F's.
 const STREAM_SCRIPT =
-  's=$(stat -L -c %s -- "$1" 2>/dev/null || wc -c <"$1" 2>/dev/null) || s=0; o=$((s > $2 ? s - $2 : 0)); printf \'%s\\n\' "$o"; exec tail -s 0.5 -c +$((o + 1)) -F -- "$1"';
+  's=$(stat -L -c %s -- "$1" 2>/dev/null || wc -c 2>/dev/null <"$1") || s=0; o=$((s > $2 ? s - $2 : 0)); printf \'%s\\n\' "$o"; exec tail -s 1 -c +$((o + 1)) -F -- "$1"';
 
 function withSudo(argv: string[], sudo: boolean | undefined): string[] {
   return sudo ? ['sudo', '-n', '--', ...argv] : argv;
