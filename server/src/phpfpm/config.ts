@@ -177,13 +177,26 @@ const ZLOG_MIN_LIMIT = 512;
 const MAX_NESTING = 5;
 const STATUS_CHARS = /^[A-Za-z0-9/_\-.~]*$/;
 
-/** A Problem list per file with de-duplication. */
+/** Beyond this a file is garbage, not a config: more problems help nobody. */
+const MAX_PROBLEMS_PER_FILE = 1000;
+
+/** A Problem list per file with de-duplication and a cap. */
 class ProblemSink {
   readonly map = new Map<string, Problem[]>();
+  private readonly seen = new Map<string, Set<string>>();
   add(file: string, p: Problem): void {
     const list = this.map.get(file) ?? [];
-    if (!list.some((q) => q.code === p.code && q.span.start.offset === p.span.start.offset && q.message === p.message)) list.push(p);
     this.map.set(file, list);
+    const seen = this.seen.get(file) ?? new Set<string>();
+    this.seen.set(file, seen);
+    const key = `${p.code}\0${p.span.start.offset}\0${p.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (list.length === MAX_PROBLEMS_PER_FILE) {
+      list.push({ code: 'fpm-too-many-problems', severity: 'warning', message: `more than ${MAX_PROBLEMS_PER_FILE} problems: the rest are not listed (is this a PHP-FPM file?)`, span: p.span });
+    }
+    if (list.length > MAX_PROBLEMS_PER_FILE) return;
+    list.push(p);
   }
   touch(file: string): void {
     if (!this.map.has(file)) this.map.set(file, []);
@@ -251,6 +264,9 @@ class Loader {
   readonly files: string[] = [];
   readonly global = new Map<string, FpmSetting>();
   readonly pools: FpmPool[] = [];
+  /** Pools by lower-case name (php-fpm matches section names case-insensitively). */
+  private readonly poolsByName = new Map<string, FpmPool>();
+  private readonly loaded = new Set<string>();
   readonly includes: FpmInclude[] = [];
   readonly reportedLines = new Map<string, Map<number, number>>();
   /** Includes whose targets could not be seen: "no pool" is then not certain. */
@@ -285,8 +301,9 @@ class Loader {
   loadFile(file: string, depth: number, state: LoadState, stack: string[]): void {
     const got = this.read(file);
     if ('error' in got) return;
-    const first = !this.files.includes(file);
+    const first = !this.loaded.has(file);
     if (first) {
+      this.loaded.add(file);
       this.files.push(file);
       this.sink.touch(file);
       for (const p of got.problems) this.sink.add(file, p);
@@ -312,14 +329,14 @@ class Loader {
       }
       if (include) {
         const saved = state.counter;
-        const loaded = this.include(file, got, include, depth, state, stack, first);
+        const loaded = this.include(file, include, depth, state, stack, first);
         if (!loaded) state.counter = saved;
       }
     }
   }
 
   /** Resolves and loads an include; returns whether files were read (the line counter moved). */
-  private include(file: string, parsed: IniFile, st: IniEntry, depth: number, state: LoadState, stack: string[], report: boolean): boolean {
+  private include(file: string, st: IniEntry, depth: number, state: LoadState, stack: string[], report: boolean): boolean {
     const value = st.value!;
     const pattern = value.text;
     const rec: FpmInclude = { file, line: st.line, span: st.span, pattern, resolved: pattern, files: [], status: 'ok' };
@@ -357,10 +374,14 @@ class Loader {
     if (g.status === 'aborted') {
       rec.status = 'aborted';
       if (mapped === resolved) {
+        // Whether the folder exists on the server is only known when checking on it.
+        const host = this.opts.host === true;
         add(
           'fpm-include-error',
-          'error',
-          `Unable to globalize '${resolved}' (ret=2): the folder ${g.dir} does not exist, and php-fpm -t fails (a pattern that matches no file is only a warning, a missing folder is an error)`,
+          host ? 'error' : 'warning',
+          host
+            ? `Unable to globalize '${resolved}' (ret=2): the folder ${g.dir} does not exist, and php-fpm -t fails (a pattern that matches no file is only a warning, a missing folder is an error)`
+            : `the folder ${g.dir} does not exist here: where it does not exist on the server either, php-fpm -t fails ("Unable to globalize '${resolved}' (ret=2)"; a pattern that matches no file is only a warning, a missing folder is an error)`,
           { resolved, dir: g.dir },
         );
       }
@@ -391,15 +412,21 @@ class Loader {
       if ('error' in got) {
         if (got.code === 'is-directory') continue; // glob(3) marks folders and php-fpm skips them
         rec.status = 'failed';
-        add('fpm-include-unreadable', 'error', `Unable to include ${target}: ${got.error}. php-fpm -t fails`, { target, reason: got.code });
-        return loadedAny;
+        if (got.code === 'not-found') {
+          add('fpm-include-unreadable', 'error', `Unable to include ${target}: ${got.error}. php-fpm -t fails ("failed to open configuration file")`, { target, reason: got.code });
+        } else {
+          // A binary or oversized file is not a config we can read; php-fpm reads each line up to
+          // its first NUL byte, so its verdict depends on the bytes. A file this user cannot read
+          // may still be readable by php-fpm (started as root).
+          add('fpm-include-unreadable', 'warning', `${target} is included but not checked: ${got.error}`, { target, reason: got.code });
+        }
+        continue;
       }
       rec.files.push(target);
       this.loadFile(target, depth + 1, state, [...stack, target]);
       loadedAny = true;
     }
     if (rec.files.length === 0 && g.files.length > 0) rec.status = 'nomatch';
-    void parsed;
     return loadedAny;
   }
 
@@ -527,7 +554,7 @@ class Loader {
       if (isGlobalOnly) {
         state.current = null;
       } else {
-        const pool = this.continuationPool(file, st.span, state);
+        this.continuationPool(file, st.span, state);
         if (report) {
           this.problem(
             file,
@@ -537,7 +564,6 @@ class Loader {
             lineSpan(parsed, st.line),
           );
         }
-        void pool;
       }
     }
     if (st.kind === 'entry') this.entry(file, st, state, report);
@@ -549,7 +575,7 @@ class Loader {
       state.current = null;
       return;
     }
-    const existing = this.pools.find((p) => !p.continuation && p.name.toLowerCase() === st.name.toLowerCase());
+    const existing = this.poolsByName.get(st.name.toLowerCase());
     if (existing) {
       state.current = existing;
       const prev = existing.headers[existing.headers.length - 1];
@@ -579,6 +605,7 @@ class Loader {
       continuation: false,
     };
     this.pools.push(pool);
+    this.poolsByName.set(st.name.toLowerCase(), pool);
     state.current = pool;
     if (report && st.name.trim() === '') {
       this.problem(file, 'fpm-empty-pool-name', 'warning', `a pool named "${st.name}": php-fpm accepts it, but logs and the status page show an empty pool name`, st.span);
@@ -655,6 +682,9 @@ class Loader {
       const r = parseValue(def.parser, text);
       if (!r.ok) {
         add('fpm-invalid-value', 'error', `unable to parse value for entry '${def.name}': ${r.message} (php-fpm -t fails)${valueHint(def, value)}`, value.span, { key: def.name, value: value.text });
+        // Kept without an effective value, so that later checks know the key is set (and do not call it missing).
+        const target = state.current === null ? this.global : (state.current as FpmPool).settings;
+        target.set(def.name, setting);
         return;
       }
       setting.effective = r.value;

@@ -803,6 +803,14 @@ export function parseIni(text: string): IniFile {
       });
     }
     if (parsed.error) {
+      // Recovery: a header indented with spaces still opens its section for what follows, so
+      // the keys under it are not also reported as misplaced (php-fpm stops at this line anyway).
+      const indented = /^( +)\[([^\]\r]*)\]/.exec(content.replace(/^\uFEFF/, ''));
+      if (indented && parsed.statements.length === 0) {
+        const off = content.startsWith('\uFEFF') ? 1 : 0;
+        const a = off + indented[1].length;
+        statements.push({ kind: 'section', name: indented[2], nameSpan: span(a + 1, a + 1 + indented[2].length), span: span(a, a + indented[2].length + 2), line });
+      }
       const t = parsed.error;
       const unexpected = tokName(t);
       const hint = syntaxHint(content, t);
