@@ -24,7 +24,9 @@ import { definition } from './features/definition';
 import { foldingRanges } from './features/folding';
 import { formatDocument } from './features/format';
 import { ruleDocs } from './rules';
-import { loadPools } from './phpfpm/check';
+import { isFpmMain, loadPools } from './phpfpm/check';
+import { fpmCompletion, fpmHover } from './phpfpm/features';
+import { parseIni } from './phpfpm/ini';
 import { fromFpmPools } from './site/pools';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -105,6 +107,8 @@ async function guard<T>(what: string, empty: T, fn: () => T | Promise<T>): Promi
 }
 
 async function modelFor(uri: string): Promise<DocumentModel | undefined> {
+  // PHP-FPM documents have their own hover and completion; nginx's features never apply to them.
+  if (documents.get(uri)?.languageId === 'php-fpm') return undefined;
   const s: Settings = await settings.get(uri);
   return service.model(uri, s);
 }
@@ -214,8 +218,29 @@ connection.onDidChangeWatchedFiles(() => {
   void rescanPools();
 });
 
+/** The parsed PHP-FPM file of an open php-fpm document, and whether it is a main config. */
+function fpmDoc(uri: string): { file: ReturnType<typeof parseIni>; top: 'global' | 'pool' } | undefined {
+  const doc = documents.get(uri);
+  if (!doc || doc.languageId !== 'php-fpm') return undefined;
+  const path = service.fileFor(uri);
+  return { file: parseIni(doc.getText()), top: isFpmMain(path, service.overlay) ? 'global' : 'pool' };
+}
+
 connection.onHover((p) =>
   guard('hover', null, async () => {
+    const fpm = fpmDoc(p.textDocument.uri);
+    if (fpm) {
+      const h = fpmHover(fpm.file, p.position, fpm.top);
+      const s = await settings.get(p.textDocument.uri);
+      const docs = service
+        .problems(p.textDocument.uri, s, 'php-fpm')
+        .filter((x) => x.docs && x.span.start.line <= p.position.line && p.position.line <= x.span.end.line)
+        .map((x) => ruleDocs(x.code))
+        .filter((d): d is string => !!d);
+      if (docs.length === 0) return h;
+      const own = h && typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+      return { contents: { kind: 'markdown' as const, value: [own, ...new Set(docs)].filter(Boolean).join('\n\n---\n\n') }, range: h?.range };
+    }
     const m = await modelFor(p.textDocument.uri);
     if (!m) return null;
     const h = hover(m, p.position);
@@ -232,6 +257,8 @@ connection.onHover((p) =>
 
 connection.onCompletion((p) =>
   guard('completion', [], async () => {
+    const fpm = fpmDoc(p.textDocument.uri);
+    if (fpm) return fpmCompletion(fpm.file, p.position, fpm.top);
     const m = await modelFor(p.textDocument.uri);
     return m ? complete(m, p.position) : [];
   }),
