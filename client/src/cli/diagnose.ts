@@ -119,7 +119,8 @@ export async function runDiagnose(args: ParsedArgs): Promise<number> {
       process.stdout.write(common.length ? `Causes common to several hosts:\n${common.map((c) => `  ${c.id}: ${c.targets.join(', ')}`).join('\n')}\n` : 'No cause is common to several hosts.\n');
     }
   }
-  for (const r of results) if (!r.ok) process.stderr.write(`ngx502 diagnose: ${r.target}: ${r.error}\n`);
+  // Transport errors already start with the target they name: not twice.
+  for (const r of results) if (!r.ok) process.stderr.write(`ngx502 diagnose: ${r.error?.startsWith(`${r.target}: `) ? r.error : `${r.target}: ${r.error}`}\n`);
   return results.some((r) => !r.ok) ? 2 : 0;
 }
 

@@ -101,11 +101,16 @@ export function configFacts(tree: Tree | undefined, project: NginxProject | unde
       facts.group = u.group;
     }
   }
-  // nginx's built-in logs apply when the config names none at the main level.
+  // nginx's built-in logs apply only where the config names none: the error log without a
+  // main-level error_log, the access log in a server with no access_log of its own or from http.
+  // (Reading them anyway would mix in another nginx's lines, or stale ones.)
   const builtinErr = fileLog(defaults.errorLog, prefix);
-  if (builtinErr && !facts.errorLogs.some((l) => l.path === builtinErr)) facts.errorLogs.push({ path: builtinErr });
+  const mainErr = root ? own(root, 'error_log').length > 0 : false;
+  if (builtinErr && !mainErr && !facts.errorLogs.some((l) => l.path === builtinErr)) facts.errorLogs.push({ path: builtinErr });
   const builtinAcc = fileLog(defaults.accessLog, prefix);
-  if (builtinAcc && !facts.accessLogs.some((l) => l.path === builtinAcc)) facts.accessLogs.push({ path: builtinAcc, formatName: 'combined', format: COMBINED });
+  const servers = root ? [...allScopes(root)].filter((sc) => sc.block?.d.name === 'server' && sc.parent?.block?.d.name === 'http') : [];
+  const accessEverywhere = servers.length > 0 && servers.every((sc) => own(sc, 'access_log').length > 0 || (sc.parent !== undefined && own(sc.parent, 'access_log').length > 0));
+  if (builtinAcc && !accessEverywhere && !facts.accessLogs.some((l) => l.path === builtinAcc)) facts.accessLogs.push({ path: builtinAcc, formatName: 'combined', format: COMBINED });
   return facts;
 }
 

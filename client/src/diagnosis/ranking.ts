@@ -133,6 +133,12 @@ export function rank(collected: Collected, signals: readonly Signal[], findings:
   const kernelOom = signals.find((s) => s.source === 'kernel' && s.id === 'oom-kill');
   const avc = signals.find((s) => s.source === 'kernel' && s.id === 'selinux-avc');
   const fpmListens = fpmListenPaths(collected.fpmFiles);
+  // A socket named in no pool file points at the wrong socket only if PHP-FPM runs (elsewhere):
+  // with no master running, the pool files found may not be the ones of the PHP-FPM that stopped
+  // (another config, another version), and the first thing to fix is that it is down.
+  const fpmRunning = collected.processes ? collected.processes.fpmMasters.length > 0 : true;
+  // Sockets nginx connects to: a missing socket nothing points at causes no 502.
+  const nginxSockets = new Set(collected.facts.backends.filter((b) => b.kind === 'unix').map((b) => b.host));
 
   // 1. nginx error log signatures, refined by the other logs.
   for (const s of signals.filter((x) => x.source === 'nginx-error')) {
@@ -140,7 +146,7 @@ export function rank(collected: Collected, signals: readonly Signal[], findings:
     if (!id) continue;
     const up = s.upstream ?? '';
     if ((s.id === 'connect-refused' || s.id === 'ephemeral-ports') && /\[::1\]|^::1|\/\/\[::1\]/.test(up)) id = 'ipv6-localhost';
-    if (s.id === 'unix-socket-missing' && fpmListens.length > 0 && up && !fpmListens.includes(up.replace(/^unix:/, ''))) id = 'fpm-wrong-socket';
+    if (s.id === 'unix-socket-missing' && fpmRunning && fpmListens.length > 0 && up && !fpmListens.includes(up.replace(/^unix:/, ''))) id = 'fpm-wrong-socket';
     if (s.id === 'permission-denied' && (!up.startsWith('unix:') || avc)) id = 'selinux-denied';
     if (id === 'backend-crash') {
       if (fpmSignal('execution-timed-out')) id = 'fpm-terminate-timeout';
@@ -192,7 +198,9 @@ export function rank(collected: Collected, signals: readonly Signal[], findings:
   }
   for (const s of collected.sockets ?? []) {
     if (!s.exists) {
-      confirm('fpm-down', 'probe: socket', `${s.path} does not exist`);
+      if (!nginxSockets.has(s.path)) continue;
+      // Missing while no PHP-FPM runs, or while the pool that should create it runs: down (or gone).
+      if (!fpmRunning || fpmListens.includes(s.path) || fpmListens.length === 0) confirm('fpm-down', 'probe: socket', `${s.path} does not exist`);
       if (fpmListens.length > 0 && !fpmListens.includes(s.path)) confirm('fpm-wrong-socket', 'probe: socket', `${s.path} does not exist and no pool listens on it (pools: ${fpmListens.join(', ')})`);
     } else if (s.isSocket && collected.processes) {
       const user = collected.processes.nginxWorkers[0]?.user ?? collected.facts.user;

@@ -48,6 +48,8 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
   };
 
   let access: AccessSummary | undefined;
+  // What the web stack's own logs say died: to tell its processes from others in the kernel log.
+  const stackExits: StackExits = { fpm: new Set(), fpmKills: [], nginx: new Set(), fpmLogRead: false, nginxLogRead: false, backendLost: false };
   for (const log of c.logs) {
     if (log.status !== 'ok') {
       notes.push(`${log.path}: ${log.status}${log.note ? ` (${log.note.split('\n')[0]})` : ''}`);
@@ -56,14 +58,22 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
     if (log.kind === 'nginx-error') {
       const parsed = parseNginxErrorLog(log.text);
       if (parsed.unparsed > 0) notes.push(`${log.path}: ${parsed.unparsed} line(s) not in nginx's error log format`);
+      stackExits.nginxLogRead = true;
       for (const e of parsed.entries) {
+        const exit = /^worker process (\d+) exited on signal/.exec(e.message);
+        if (exit) stackExits.nginx.add(Number(exit[1]));
         if (!e.signature || !inWindow(e.time)) continue;
+        if (BACKEND_LOST.has(e.signature) && e.peer && !e.peer.unix) stackExits.backendLost = true;
         const upstream = peerOf(e);
         add(`nginx\0${e.signature}\0${upstream ?? ''}`, () => ({ id: e.signature!, source: 'nginx-error', count: 0, samples: [], upstream, file: log.path }), e.raw, e.time);
       }
     } else if (log.kind === 'php-fpm') {
       const parsed = parsePhpFpmLog(log.text);
+      stackExits.fpmLogRead = true;
       for (const e of parsed.events) {
+        if (e.kind === 'child-signal' && e.pid !== undefined) stackExits.fpm.add(e.pid);
+        const at = e.kind === 'child-signal' && e.signal === 9 ? toUtcMs(e.time, clock) : undefined;
+        if (at !== undefined) stackExits.fpmKills.push(at);
         if (!inWindow(e.time)) continue;
         let id: string | undefined;
         if (e.kind === 'max-children') id = 'max-children';
@@ -89,9 +99,14 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
   if (c.kernel && c.kernel.text) {
     const k = parseKernelLog(c.kernel.text);
     const kclock: HostClock = clock;
+    const foreign = new Map<string, number[]>();
     for (const e of k.events) {
       const utc = toUtcMs(e.time, kclock);
       if (utc !== undefined && utc < from) continue;
+      if ((e.kind === 'oom-killed' || e.kind === 'segfault') && !ofWebStack(e, utc, stackExits)) {
+        foreign.set(e.comm ?? '?', [...(foreign.get(e.comm ?? '?') ?? []), e.pid ?? 0]);
+        continue;
+      }
       let id: string | undefined;
       if (e.kind === 'oom-killed') id = 'oom-kill';
       else if (e.kind === 'conntrack-full') id = 'conntrack-full';
@@ -103,6 +118,9 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
       const sid = id;
       add(`kernel\0${sid}`, () => ({ id: sid, source: 'kernel', count: 0, samples: [], file: c.kernel!.source, detail: e.comm ? { process: e.comm } : undefined }), e.raw, e.time);
     }
+    for (const [comm, pids] of foreign) {
+      notes.push(`kernel log: ${pids.length} OOM kill(s)/crash(es) of ${comm} (pid ${pids.slice(0, 5).join(', ')}) not counted: not a process of this web stack (no PHP-FPM or nginx log line reports that pid, and nginx lost no backend connection)`);
+    }
   }
   for (const g of groups.values()) {
     const ev = g.b.build('');
@@ -110,6 +128,41 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
   }
   if (access && access.s5xx > 0) out.push({ id: 'access-5xx', source: 'access', count: access.s5xx, samples: [], firstSeen: access.firstSeen, lastSeen: access.lastSeen });
   return { signals: out, access, notes };
+}
+
+/** nginx signatures of a backend that went away mid-request or stopped accepting. */
+const BACKEND_LOST = new Set(['prematurely-closed', 'reset-by-peer', 'broken-pipe', 'connect-refused']);
+
+interface StackExits {
+  /** Pids PHP-FPM's log reports exiting ("child N exited on signal S"), and when SIGKILLed ones did. */
+  fpm: Set<number>;
+  fpmKills: number[];
+  /** Pids of nginx workers its log reports exiting on a signal. */
+  nginx: Set<number>;
+  fpmLogRead: boolean;
+  nginxLogRead: boolean;
+  /** nginx lost connections to a TCP backend (reset, closed, refused) in the window. */
+  backendLost: boolean;
+}
+
+/**
+ * Whether a process the kernel killed (OOM) or saw crash belongs to the web stack diagnosed here:
+ * the kernel log is the machine's, and holds other services' (and other containers') processes.
+ * A PHP-FPM worker is ours when PHP-FPM's log reports that pid exiting (it logs every child's
+ * death), or a SIGKILLed child within a minute (pids differ when PHP-FPM runs in a PID namespace);
+ * an nginx worker when nginx's log reports it. When that log could not be read, the name decides.
+ * Any other process counts only when nginx lost connections to a TCP backend in the window (it
+ * may be that backend).
+ */
+function ofWebStack(e: { comm?: string; pid?: number }, utc: number | undefined, seen: StackExits): boolean {
+  const name = e.comm ?? '';
+  if (/php|fpm/i.test(name)) {
+    if (!seen.fpmLogRead) return true;
+    if (e.pid !== undefined && seen.fpm.has(e.pid)) return true;
+    return utc !== undefined && seen.fpmKills.some((t) => Math.abs(t - utc) <= 60_000);
+  }
+  if (/^nginx/.test(name)) return !seen.nginxLogRead || (e.pid !== undefined && seen.nginx.has(e.pid));
+  return seen.backendLost;
 }
 
 function tzMinutes(tz: string | undefined): number | undefined {

@@ -16,6 +16,8 @@ export const units: Probe<void, Unit[]> = {
   title: 'nginx and PHP-FPM services (systemctl)',
   command: () => ({
     script: [
+      // Without systemd's tool the piped loop below would succeed with nothing: say it is missing.
+      "command -v systemctl >/dev/null 2>&1 || { echo 'systemctl: not found' >&2; exit 127; }",
       "systemctl list-units --all --no-legend --plain --type=service 'nginx*' 'php*-fpm*' 'openresty*' 2>/dev/null | while read -r u load active sub rest; do",
       '  printf "%s %s %s " "$u" "$active" "$sub"; systemctl show "$u" -p Result -p NRestarts 2>/dev/null | tr "\\n" " "; echo',
       'done',
