@@ -117,13 +117,11 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
 
   // Wave 1: what runs, how nginx was built and configured, the system.
   opts.onStage?.('reading nginx, PHP-FPM and system state');
-  // The running master tells where its configuration is (-c/-p) before nginx -T reads it.
+  // The running master tells where its configuration is (-c/-p).
   const procsFirst = run(processes, undefined);
-  const dumpAfter = procsFirst.then((p) => run(nginxDump, { conf: p.data?.nginxConf, prefix: p.data?.nginxPrefix }));
   const fpmAfter = procsFirst.then((p) => readFpmConfig([...(p.data?.fpmConfs ?? []), ...FPM_CONFIG_PATTERNS], run));
-  const [build, dump, procs, sys, netState, listen, unitList, kern, se, fw, fpmConf] = await Promise.all([
+  const [build, procs, sys, netState, listen, unitList, kern, se, fw, fpmConf] = await Promise.all([
     run(nginxVersion, undefined),
-    dumpAfter,
     procsFirst,
     run(system, undefined),
     run(net, undefined),
@@ -151,13 +149,19 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
     logs: [],
   };
 
-  // The configuration: nginx -T, or the files read directly, following includes.
-  let config = dump.status === 'ok' && dump.data && dump.data.files.size > 0 ? dump.data : undefined;
-  if (config) collected.configSource = 'nginx -T';
-  else {
-    opts.onStage?.('reading the nginx configuration files');
-    config = await readConfigTree(procs.data?.nginxConf ?? build.data?.confPath ?? '/etc/nginx/nginx.conf', run);
-    if (config.files.size > 0) collected.configSource = 'files';
+  // The configuration: the files read directly (cat; sudo -n cat with --sudo), following
+  // includes as nginx does. `nginx -T` only when that fails: a config test opens every log file
+  // (creating a missing one) and creates missing temp folders, and probes must not write.
+  opts.onStage?.('reading the nginx configuration files');
+  const mainConf = procs.data?.nginxConf ?? build.data?.confPath ?? '/etc/nginx/nginx.conf';
+  let config = await readConfigTree(mainConf, run);
+  if (config.files.size > 0) collected.configSource = 'files';
+  if (config.files.size === 0 || config.unreadable.length > 0) {
+    const dump = await run(nginxDump, { conf: procs.data?.nginxConf, prefix: procs.data?.nginxPrefix });
+    if (dump.status === 'ok' && dump.data && dump.data.files.size > 0) {
+      config = dump.data;
+      collected.configSource = 'nginx -T';
+    }
   }
   collected.config = config;
   const confPath = procs.data?.nginxConf ?? build.data?.confPath ?? [...config.files.keys()][0] ?? '/etc/nginx/nginx.conf';

@@ -1,5 +1,7 @@
 // `nginx -T`: the whole configuration as nginx reads it, each file after a
 // `# configuration file PATH:` marker; split back into files. Usually needs root (sudo -n).
+// Only a fallback (collect.ts): a config test opens every log file, creating a missing one,
+// and creates missing temp folders; reading the files directly writes nothing.
 
 import type { Probe } from './probe';
 import { shq, sudoPrefix } from './probe';
