@@ -162,7 +162,95 @@ async function serverPeakMemory(main: string, big: string): Promise<{ hwmMB: num
   return { hwmMB: hwm, diagnosticsMs };
 }
 
+/**
+ * Runs a command without blocking the event loop (the lab's sshd and nginx log into pipes this
+ * process reads: blocking it would stall them), and returns its wall time.
+ */
+function timed(cmd: string, args: string[], input?: string): Promise<{ ms: number; code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const c = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    c.stdout.resume();
+    c.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += String(d);
+    });
+    c.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, stderr }));
+    c.stdin.end(input ?? '');
+  });
+}
+
+/**
+ * ngx502 diagnose on the lab host over SSH (wall time of the CLI), beside one OpenSSH `ssh`
+ * call running the same probe commands one after the other (the floor), and 20 targets at once.
+ */
+async function diagnoseBench(): Promise<void> {
+  const { Lab, labSkipReason, CLI: LAB_CLI } = await import('../lab/lab');
+  const skip = labSkipReason();
+  if (skip) {
+    console.log(`diagnose over SSH: skipped (${skip})`);
+    return;
+  }
+  const { connectSsh } = await import('../../client/src/remote/ssh');
+  const { diagnose } = await import('../../client/src/diagnosis/diagnose');
+  const { quote } = await import('shell-quote');
+  const step = (m: string): void => void fs.writeSync(2, `  [diagnose bench] ${m}\n`);
+  step('starting the lab');
+  const lab = await Lab.start();
+  try {
+    const site = await lab.site({ name: 'bench' });
+    step('lab up');
+    await lab.requests(site, '/index.php', 5, 5);
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await lab.diagnose();
+      if (r.code !== 0) throw new Error(`diagnose failed: ${r.stderr}`);
+      runs.push(r.ms);
+    }
+    step(`5 CLI runs: ${runs.map((x) => x.toFixed(0)).join(' ')} ms`);
+    // Record the commands the engine runs, to replay them through one OpenSSH call.
+    const t = await connectSsh({ target: lab.target, identityFiles: [lab.key], knownHostsFile: lab.knownHosts, agent: null });
+    const recorded: { cmd: string; stdin?: string }[] = [];
+    const recording = new Proxy(t, {
+      get(target, prop, receiver) {
+        if (prop === 'run') return (cmd: string, o: { stdin?: string | Buffer }) => (recorded.push({ cmd, stdin: o.stdin?.toString() }), target.run(cmd, o as never));
+        if (prop === 'readTail') return (p: string, n: number, o?: object) => (recorded.push({ cmd: `tail -c ${n} -- ${quote([p])}` }), target.readTail(p, n, o));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    await diagnose(recording);
+    await t.close();
+    step(`recorded ${recorded.length} commands`);
+    const script = recorded
+      .map((r, i) => (r.stdin !== undefined ? `sh -c ${quote([r.cmd])} <<'NGX502_${i}'\n${r.stdin.replace(/\n$/, '')}\nNGX502_${i}` : `sh -c ${quote([r.cmd])} </dev/null`) + ' >/dev/null 2>&1')
+      .join('\n');
+    const [host, port] = lab.target.replace(/^root@/, '').split(':');
+    const floor: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await timed('ssh', ['-i', lab.key, '-p', port, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', `root@${host}`, 'sh -s'], script);
+      floor.push(r.ms);
+      if (r.code !== 0 && i === 0) console.log(`  note: ssh floor exited ${r.code}: ${r.stderr.slice(0, 200)}`);
+    }
+    step(`floor runs: ${floor.map((x) => x.toFixed(0)).join(' ')} ms`);
+    // 20 targets at once (the same lab host twenty times: 20 connections).
+    const fleet: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await timed(process.execPath, [LAB_CLI, 'diagnose', ...Array(20).fill(lab.target), '--identity', lab.key, '--known-hosts', lab.knownHosts, '--json']);
+      fleet.push(r.ms);
+      if (r.code !== 0) console.log(`  note: fleet run exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+    }
+    console.log(`diagnose over SSH (lab host: nginx + PHP-FPM + sshd on loopback; ${recorded.length} commands)`);
+    console.log(`  ngx502 diagnose (CLI process, connect included): median ${median(runs).toFixed(0)} ms (target < 1000 ms)`);
+    console.log(`  one OpenSSH ssh call running the same commands (floor): median ${median(floor).toFixed(0)} ms -> ratio ${(median(runs) / median(floor)).toFixed(2)} (target <= 1.5)`);
+    console.log(`  20 targets at once: median ${median(fleet).toFixed(0)} ms (target < 3000 ms)`);
+    await site.stop();
+  } finally {
+    await lab.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--diagnose-only')) return diagnoseBench();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx502-bench-'));
   try {
     const tree = makeTree(dir);
@@ -238,9 +326,14 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  await diagnoseBench();
 }
 
-main().catch((e: unknown) => {
+// The lab's helpers wait on unref'd children: keep the process alive until main() settles.
+const keepAlive = setInterval(() => undefined, 1 << 30);
+main()
+  .finally(() => clearInterval(keepAlive))
+  .catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });
