@@ -254,6 +254,10 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx502-bench-'));
   try {
     const tree = makeTree(dir);
+    if (process.argv.includes('--tree-only')) {
+      console.log(dir);
+      return;
+    }
     console.log(`tree: 1 main + 1000 site files + 1 file of 5000 lines, ${tree.lines} lines in all (${dir})`);
 
     // 1. Full-tree check: our CLI (cold process, like nginx -t) beside nginx -t, same tree.
@@ -324,9 +328,9 @@ async function main(): Promise<void> {
     console.log(`  didOpen -> publishDiagnostics on the 5,000-line file: ${mem.diagnosticsMs} ms`);
     console.log(`  peak memory (VmHWM): ${mem.hwmMB.toFixed(0)} MB (target < 150 MB)`);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.argv.includes('--tree-only')) fs.rmSync(dir, { recursive: true, force: true });
   }
-  await diagnoseBench();
+  if (!process.argv.includes('--tree-only')) await diagnoseBench();
 }
 
 // The lab's helpers wait on unref'd children: keep the process alive until main() settles.

@@ -19,8 +19,18 @@ export interface PassTarget {
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
 
-/** Parses the address of proxy_pass/fastcgi_pass/grpc_pass/uwsgi_pass/scgi_pass. */
+const memo = new WeakMap<object, PassTarget | null>();
+
+/** Parses the address of proxy_pass/fastcgi_pass/grpc_pass/uwsgi_pass/scgi_pass (memoized per directive). */
 export function passTarget(sd: ScopedDirective): PassTarget | undefined {
+  const hit = memo.get(sd.d);
+  if (hit !== undefined) return hit ?? undefined;
+  const t = parsePass(sd);
+  memo.set(sd.d, t ?? null);
+  return t;
+}
+
+function parsePass(sd: ScopedDirective): PassTarget | undefined {
   const arg = sd.d.args[0];
   if (!arg) return undefined;
   const v = arg.value;

@@ -30,8 +30,19 @@ export function listensOn(listen: string, address: string): boolean {
   return isLoopback(lh) && isLoopback(ah) && (lh === 'localhost' || ah === 'localhost' || lh.startsWith('127.') === ah.startsWith('127.'));
 }
 
+const linkMemo = new WeakMap<Scope, { pools: readonly Pool[]; links: FastcgiLink[] }>();
+
+/** The fastcgi_pass -> pool links of a view (memoized per view and pool list: several rules ask). */
 export function fastcgiLinks(root: Scope | undefined, pools: readonly Pool[]): FastcgiLink[] {
   if (!root) return [];
+  const hit = linkMemo.get(root);
+  if (hit && hit.pools === pools) return hit.links;
+  const links = computeLinks(root, pools);
+  linkMemo.set(root, { pools, links });
+  return links;
+}
+
+function computeLinks(root: Scope, pools: readonly Pool[]): FastcgiLink[] {
   const groups = upstreams(root);
   const out: FastcgiLink[] = [];
   for (const scope of allScopes(root)) {

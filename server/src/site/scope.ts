@@ -25,6 +25,8 @@ export interface Scope {
   children: Scope[];
   /** `include` arguments in this block that matched no file here (stock files taken from the host). */
   unresolved?: string[];
+  /** items by directive name, built on first lookup. */
+  byName?: Map<string, ScopedDirective[]>;
 }
 
 const MAX_INCLUDE_DEPTH = 16;
@@ -113,9 +115,19 @@ export function* allScopes(root: Scope): Generator<Scope> {
   }
 }
 
-/** Directives named `name` directly in this scope. */
+const NONE: ScopedDirective[] = [];
+
+/** Directives named `name` directly in this scope (indexed on first use: rules ask a lot). */
 export function own(scope: Scope, name: string): ScopedDirective[] {
-  return scope.items.filter((x) => x.d.name === name);
+  if (!scope.byName) {
+    scope.byName = new Map();
+    for (const x of scope.items) {
+      const list = scope.byName.get(x.d.name);
+      if (list) list.push(x);
+      else scope.byName.set(x.d.name, [x]);
+    }
+  }
+  return scope.byName.get(name) ?? NONE;
 }
 
 /**
