@@ -29,3 +29,9 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The end-to-end tests' real VS Code: code-server from npm on Node 24 (cached under ~/.cache,
+# keyed by version) and Debian's chromium. NGX502_E2E=0 skips it (and the e2e run).
+if [ "${NGX502_E2E:-1}" != 0 ]; then
+  bash test/e2e/install-code-server.sh >/dev/null
+fi

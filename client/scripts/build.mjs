@@ -26,4 +26,13 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/cli.ts'], outfile: 'client/out/cli.js', external: [...lazy, ...sshNatives], banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', external: lazy }),
   esbuild.build({ ...common, entryPoints: ['@nginx/reference-lib'], outfile: 'server/out/reference.js', sourcemap: false }),
+  // The webviews: one script and one stylesheet per view, for the browser (client/src/panels/webview/).
+  esbuild.build({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['client/src/panels/webview/diagnosis.ts', 'client/src/panels/webview/logviewer.ts', 'client/src/panels/webview/diagnosis.css', 'client/src/panels/webview/logviewer.css'],
+    outdir: 'client/out/webview',
+  }),
 ]);
