@@ -8,7 +8,7 @@
 // - a backslash escapes the next character; `\" \' \\ \t \r \n` are unescaped in the value.
 // It never throws: problems are reported through the `problem` callback and lexing goes on.
 
-import { TextSpan, type Pos, type Span, type Word } from './ast';
+import { TextSpan, WordSpan, type Pos, type Span, type Word } from './ast';
 
 export type Token =
   | { type: 'word'; word: Word; lineStart: boolean }
@@ -162,7 +162,7 @@ export class Lexer {
     }
     return {
       type: 'word',
-      word: { value: unescape(t.slice(bodyStart, bodyEnd)), raw: t.slice(start.offset, this.i), quote, span },
+      word: new WordSpan(span.so, span.sl, span.sc, span.eo, span.el, span.ec, unescape(t.slice(bodyStart, bodyEnd)), t.slice(start.offset, this.i), quote),
       lineStart,
     };
   }
@@ -194,7 +194,7 @@ export class Lexer {
     }
     const raw = t.slice(so, this.i);
     if (raw.indexOf('\\') >= 0) this.extraSteps += raw.length;
-    return { type: 'word', word: { value: unescape(raw), raw, quote: null, span: this.spanFrom(so, sl, sc) }, lineStart };
+    return { type: 'word', word: new WordSpan(so, sl, sc, this.i, this.line, this.i - this.lineStartOffset, unescape(raw), raw, null), lineStart };
   }
 
   /**
