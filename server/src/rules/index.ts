@@ -51,11 +51,24 @@ export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.id));
 /** Per rule id: `off`, or the severity to report with. */
 export type RuleSettings = Readonly<Record<string, Severity | 'off'>>;
 
+let docsDir: string | undefined;
+
+/** server/docs/rules, from wherever this code runs: server/out, client/out (bundles) or the sources. */
+function rulesDocsDir(): string {
+  if (!docsDir) {
+    const candidates = [
+      path.join(__dirname, '..', 'docs', 'rules'), // server/out
+      path.join(__dirname, '..', '..', 'server', 'docs', 'rules'), // client/out
+      path.join(__dirname, '..', '..', 'docs', 'rules'), // server/src/rules
+    ];
+    docsDir = candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+  }
+  return docsDir;
+}
+
 /** The markdown docs page of a rule (server/docs/rules/ID.md), as a file URI. */
 export function ruleDocsUri(id: string): string {
-  // Bundled: server/out -> server/docs; from sources: server/src/rules -> server/docs.
-  const base = path.basename(__dirname) === 'out' ? path.join(__dirname, '..', 'docs', 'rules') : path.join(__dirname, '..', '..', 'docs', 'rules');
-  return URI.file(path.join(base, `${id}.md`)).toString();
+  return URI.file(path.join(rulesDocsDir(), `${id}.md`)).toString();
 }
 
 const docsCache = new Map<string, string | undefined>();
