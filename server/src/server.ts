@@ -214,7 +214,8 @@ documents.onDidClose((e) => {
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-connection.onDidChangeWatchedFiles(() => {
+connection.onDidChangeWatchedFiles((e) => {
+  service.disk?.invalidate(e.changes.map((c) => service.fileFor(c.uri)));
   void rescanPools();
 });
 

@@ -53,8 +53,13 @@ export class NginxService {
   poolLoader: PoolLoader = () => [];
   log: (m: string) => void = () => undefined;
 
-  constructor(base: FileSource = new NodeFileSource()) {
-    this.overlay = new OverlayFileSource(base);
+  /** The disk, when the service reads it itself (not in tests that inject a source). */
+  readonly disk?: NodeFileSource;
+
+  constructor(base?: FileSource) {
+    // Re-checks come at every keystroke: trust the disk for a moment, file events invalidate.
+    if (!base) this.disk = new NodeFileSource({ trustMs: 1500 });
+    this.overlay = new OverlayFileSource(base ?? this.disk!);
   }
 
   setWorkspaceRoots(roots: string[]): void {
