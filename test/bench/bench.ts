@@ -3,7 +3,9 @@
 //   5,000-line file: our full-tree check beside `nginx -t` on the same tree;
 // - re-check after a one-character edit in the 5,000-line file (median, p95), through the same
 //   service the language server uses;
-// - the language server's peak memory (VmHWM) after it checked the whole tree over stdio.
+// - the language server's peak memory (VmHWM) after it checked the whole tree over stdio;
+// - in a real VS Code (test/e2e/bench.ts; `--vscode-only` runs just that part): "Diagnose 502 on
+//   host" to the first cause card beside the CLI, the log viewer while 1,000 lines/s are appended.
 // Not a test: it prints numbers and the targets beside them; timing in tests is flaky here.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -249,8 +251,15 @@ async function diagnoseBench(): Promise<void> {
   }
 }
 
+/** The VS Code part (test/e2e/bench.ts): the command -> first cause card, the log viewer under load. */
+async function vscodeBench(): Promise<void> {
+  const { vscodeBench: run } = await import('../e2e/bench');
+  await run();
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--diagnose-only')) return diagnoseBench();
+  if (process.argv.includes('--vscode-only')) return vscodeBench();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx502-bench-'));
   try {
     const tree = makeTree(dir);
@@ -330,7 +339,10 @@ async function main(): Promise<void> {
   } finally {
     if (!process.argv.includes('--tree-only')) fs.rmSync(dir, { recursive: true, force: true });
   }
-  if (!process.argv.includes('--tree-only')) await diagnoseBench();
+  if (!process.argv.includes('--tree-only')) {
+    await diagnoseBench();
+    await vscodeBench();
+  }
 }
 
 // The lab's helpers wait on unref'd children: keep the process alive until main() settles.
