@@ -32,7 +32,7 @@ export const fpmTerminateBeforeNginx: Rule = {
           rule: this.id,
           file: pool.file,
           span: v.span,
-          message: `request_terminate_timeout ${v.value} is shorter than nginx's fastcgi_read_timeout (${readS}s${rt ? '' : ', the default'}): PHP-FPM kills a slow request first ("execution timed out ... terminating" in its log) and nginx answers 502 ("upstream prematurely closed FastCGI stdout") instead of a 504.`,
+          message: `request_terminate_timeout ${v.value} is shorter than nginx's fastcgi_read_timeout (${readS}s${rt ? '' : ', the default'}): PHP-FPM kills a slow request first ("execution timed out ... terminating" in its log) and nginx answers 502 ("recv() failed (104: Connection reset by peer) while reading response header from upstream", or "upstream prematurely closed FastCGI stdout") instead of a 504.`,
           related: [{ file: (rt ?? link.pass).file, span: (rt ?? link.pass).d.nameSpan, message: rt ? `fastcgi_read_timeout ${rt.d.args[0]?.value}` : 'this location waits 60s (default fastcgi_read_timeout)' }],
           fixes,
         });
