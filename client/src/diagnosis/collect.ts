@@ -26,6 +26,8 @@ import { sockets, type SocketState } from './probes/sockets';
 import { system, type SystemState } from './probes/system';
 import { units, type Unit } from './probes/units';
 import { workerLimits, type Limits } from './probes/worker-limits';
+import { accounts } from './probes/accounts';
+import type { HostAccounts } from '../../../server/src/rules/rule';
 
 export interface CollectOptions {
   sudo: boolean;
@@ -77,6 +79,8 @@ export interface Collected {
   selinux?: SelinuxState;
   firewall?: FirewallState;
   workerLimits?: Limits;
+  /** The host's users and groups relevant to socket permissions. */
+  accounts?: HostAccounts;
   logs: LogText[];
 }
 
@@ -186,11 +190,18 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
   const inet = uniqueTargets(facts.backends.filter((b) => b.kind === 'inet' && b.port !== undefined).map((b) => ({ host: b.host, port: b.port! })));
   const fpmLogPaths = fpmLogs(collected.fpmFiles);
   const worker = collected.processes?.nginxWorkers[0];
-  const [sock, names, conns, limits, ...logs] = await Promise.all([
+  // The accounts socket permissions depend on: nginx's workers and the sockets' owners/groups.
+  const accountNames = [...new Set([
+    ...(collected.processes?.nginxWorkers.map((w) => w.user) ?? []),
+    ...(facts.user ? [facts.user, facts.group ?? facts.user] : []),
+    ...[...collected.fpmFiles.values()].flatMap((t) => [...t.matchAll(/^\s*listen\.(?:owner|group|acl_users|acl_groups)\s*=\s*"?([^"\s;]+)"?/gm)].flatMap((m) => m[1].split(','))),
+  ].filter((n) => /^[\w.-]+$/.test(n)))];
+  const [sock, names, conns, limits, accts, ...logs] = await Promise.all([
     unixPaths.length ? run(sockets, unixPaths) : Promise.resolve(undefined),
     backendNames(facts).length ? run(dns, backendNames(facts)) : Promise.resolve(undefined),
     inet.length ? run(connect, inet.slice(0, 64)) : Promise.resolve(undefined),
     worker ? run(workerLimits, worker.pid) : Promise.resolve(undefined),
+    accountNames.length ? run(accounts, accountNames) : Promise.resolve(undefined),
     ...facts.errorLogs.slice(0, 16).map((l) => readLog(t, l.path, 'nginx-error', opts, reports)),
     ...facts.accessLogs.slice(0, 16).map((l) => readLog(t, l.path, 'nginx-access', opts, reports, l.format)),
     ...fpmLogPaths.map((p) => readLog(t, p, 'php-fpm', opts, reports)),
@@ -199,6 +210,7 @@ export async function collect(t: Transport, opts: CollectOptions): Promise<Colle
   collected.dns = names?.data;
   collected.connects = conns?.data;
   collected.workerLimits = limits?.data;
+  collected.accounts = accts?.data;
   collected.logs = logs.filter((l): l is LogText => l !== undefined);
   return collected;
 }

@@ -62,6 +62,8 @@ function staticFindings(c: Collected, notes: string[]): StaticFinding[] {
     const pools = c.fpmFiles.size > 0 ? fromFpmPools(loadPools([...c.fpmFiles.keys()], new MemoryFileSource(c.fpmFiles))) : [];
     const problems = siteProblems(c.project, c.tree, pools, {
       text: (file) => c.config?.files.get(file) ?? c.fpmFiles.get(file),
+      // The host's own users and groups: supplementary groups count for socket permissions.
+      accounts: c.accounts,
     });
     const out: StaticFinding[] = problems.map((p) => ({ rule: p.code, file: p.file, line: p.span.start.line + 1, message: p.message, severity: p.severity }));
     // Errors nginx -t itself would report in the host's configuration.

@@ -302,6 +302,9 @@ function describe(s: Signal): string {
 
 function workerGroups(c: Collected, user: string): Set<string> {
   const groups = new Set<string>();
+  const known = c.accounts?.users.get(user);
+  if (known) groups.add(known.group);
+  for (const [g, info] of c.accounts?.groups ?? []) if (info.members.includes(user)) groups.add(g);
   for (const w of c.processes?.nginxWorkers ?? []) if (w.user === user) groups.add(w.group);
   if (c.facts.group) groups.add(c.facts.group);
   return groups;
