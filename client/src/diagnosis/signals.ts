@@ -100,6 +100,7 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
     const k = parseKernelLog(c.kernel.text);
     const kclock: HostClock = clock;
     const foreign = new Map<string, number[]>();
+    const webPorts = stackPorts(c);
     for (const e of k.events) {
       const utc = toUtcMs(e.time, kclock);
       if (utc !== undefined && utc < from) continue;
@@ -110,7 +111,9 @@ export function extractSignals(c: Collected, sinceMs: number): Signals {
       let id: string | undefined;
       if (e.kind === 'oom-killed') id = 'oom-kill';
       else if (e.kind === 'conntrack-full') id = 'conntrack-full';
-      else if (e.kind === 'syn-flood') id = 'syn-flood';
+      // A listen queue overflowing on a port of this web stack (nginx's listens, its backends);
+      // another service's port says nothing about the 502s.
+      else if (e.kind === 'syn-flood' && (e.port === undefined || webPorts.size === 0 || webPorts.has(e.port))) id = 'syn-flood';
       else if (e.kind === 'avc-denied' && /nginx|httpd/.test(e.comm ?? e.raw)) id = 'selinux-avc';
       // Crashes of the web stack only: a segfaulting cron job says nothing about the 502s.
       else if (e.kind === 'segfault' && /php|fpm|nginx|uwsgi|gunicorn|puma|unicorn|httpd|apache/.test(e.comm ?? '')) id = 'segfault';
@@ -163,6 +166,16 @@ function ofWebStack(e: { comm?: string; pid?: number }, utc: number | undefined,
   }
   if (/^nginx/.test(name)) return !seen.nginxLogRead || (e.pid !== undefined && seen.nginx.has(e.pid));
   return seen.backendLost;
+}
+
+/** Ports nginx listens on (from its configuration) and its backends' ports. */
+function stackPorts(c: Collected): Set<number> {
+  const ports = new Set<number>();
+  for (const b of c.facts.backends) if (b.port !== undefined) ports.add(b.port);
+  for (const text of c.config?.files.values() ?? []) {
+    for (const m of text.matchAll(/^\s*listen\s+(?:[^;\s]*:)?(\d+)\b/gm)) ports.add(Number(m[1]));
+  }
+  return ports;
 }
 
 function tzMinutes(tz: string | undefined): number | undefined {
