@@ -62,6 +62,8 @@ class Parser {
   }
 
   run(): { result: ParseResult; unclosed: number } {
+    const text = this.text;
+    let lineStarts: number[] | undefined;
     const frames: Frame[] = [];
     const nodes = this.parseList(frames);
     return {
@@ -71,7 +73,10 @@ class Parser {
         tokens: this.tokens,
         work: this.tokens + this.lexer.offset + this.lexer.extraSteps + this.indentSteps,
         text: this.text,
-        lineStarts: computeLineStarts(this.text),
+        // Line starts are only needed for position lookups (hover, completion): computed on first use.
+        get lineStarts(): number[] {
+          return (lineStarts ??= computeLineStarts(text));
+        },
       },
       unclosed: this.unclosed,
     };
@@ -282,5 +287,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   second.result.work += first.result.work;
   for (const e of eof) if (!problems.some((p) => p.span.start.offset === e.span.start.offset)) problems.push(e);
   problems.sort((a, b) => a.span.start.offset - b.span.start.offset);
-  return { ...second.result, problems };
+  // Not spread: that would compute the lazy lineStarts.
+  second.result.problems = problems;
+  return second.result;
 }
