@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { Lab, labSkipReason } from '../lab/lab';
 import { ALIAS, labSite, makeHome, ROOT, WORK } from './harness';
-import { CHROMIUM, launchBrowser, pickQuickItem, runCommand, startCodeServer, waitForWorkbench, webviewFrame, type CodeServer } from './workbench';
+import { CHROMIUM, launchBrowser, writeUserSettings, pickQuickItem, runCommand, startCodeServer, waitForWorkbench, webviewFrame, type CodeServer } from './workbench';
 
 /** Diagnosis runs through the command palette. */
 const RUNS = 5;
@@ -82,33 +82,6 @@ function p95(xs: number[]): number {
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
-
-function userSettings(userDataDir: string): void {
-  const dir = path.join(userDataDir, 'User');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'settings.json'),
-    JSON.stringify({
-      'workbench.colorTheme': 'Default Dark Modern',
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'update.mode': 'none',
-      'telemetry.telemetryLevel': 'off',
-      'security.workspace.trust.enabled': false,
-      'chat.disableAIFeatures': true,
-      'window.commandCenter': false,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'git.enabled': false,
-      // As the CLI baseline runs (Lab.diagnose: --since 10m).
-      'nginx502.diagnose.since': '10m',
-      'nginx502.diagnose.logViewer.maxLines': CAP,
-      'nginx502.diagnose.logViewer.initialLines': CAP,
-    }),
-  );
-}
 
 /** nginx's error log time: 2025/01/31 13:45:07 (local time). */
 function nginxTime(d: Date): string {
@@ -332,7 +305,11 @@ export async function vscodeBench(): Promise<void> {
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const userDataDir = path.join(dir, 'user-data');
-  userSettings(userDataDir);
+  writeUserSettings(userDataDir, {
+    // The log viewer holds (and first loads) a full ring buffer.
+    'nginx502.diagnose.logViewer.maxLines': CAP,
+    'nginx502.diagnose.logViewer.initialLines': CAP,
+  });
 
   step('starting the lab');
   const lab = await Lab.start();

@@ -23,7 +23,7 @@ import { Lab, labSkipReason, type Site } from '../lab/lab';
 import { descendants, fingerprintOf, keygen } from '../lab/sshd';
 import type { SuiteResults } from './suite/index';
 import { ALIAS, ALIAS_CHANGED, ALIAS_PASSPHRASE, buildSuite, labInfo, labSite, makeHome, ROOT, WORK } from './harness';
-import { launchBrowser, pickQuickItem, runCommand, screenshotWebview, setColorTheme, startCodeServer, waitForWorkbench, webviewFrame, type CodeServer } from './workbench';
+import { launchBrowser, pickQuickItem, writeUserSettings, runCommand, screenshotWebview, setColorTheme, startCodeServer, waitForWorkbench, webviewFrame, type CodeServer } from './workbench';
 
 const SHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
 const PASSPHRASE = 'e2e secret passphrase';
@@ -74,35 +74,6 @@ function fingerprints(knownHostsLines: string[]): string[] {
   return knownHostsLines.map((l) => 'SHA256:' + createHash('sha256').update(Buffer.from(l.trim().split(/\s+/)[2] ?? '', 'base64')).digest('base64').replace(/=+$/, ''));
 }
 
-function userSettings(userDataDir: string, theme: string): void {
-  const dir = path.join(userDataDir, 'User');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.colorTheme': theme,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-        'telemetry.telemetryLevel': 'off',
-        'security.workspace.trust.enabled': false,
-        'chat.disableAIFeatures': true,
-        'window.commandCenter': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'git.enabled': false,
-        'git.openRepositoryInParentFolders': 'never',
-        'nginx502.diagnose.since': '10m',
-      },
-      null,
-      2,
-    ),
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Phase 1: the mocha suite inside the extension host.
 
@@ -114,7 +85,7 @@ async function suitePhase(browser: Browser, cs: { bin: string; nodeBin: string }
   await buildSuite(outDir);
   const results = path.join(dir, 'results.json');
   const home = makeHome(path.join(dir, 'home'), lab, lab.sshd.knownHostsLines());
-  userSettings(path.join(dir, 'user-data'), 'Default Dark Modern');
+  writeUserSettings(path.join(dir, 'user-data'));
   const server = await startCodeServer({
     ...cs,
     userDataDir: path.join(dir, 'user-data'),
@@ -192,7 +163,7 @@ async function uiPhase(browser: Browser, cs: { bin: string; nodeBin: string }, l
   const passKey = keygen(path.join(dir, 'id_passphrase'), 'ed25519', PASSPHRASE);
   fs.appendFileSync(path.join(lab.sshd.dir, 'authorized_keys'), passKey.pub + '\n');
   const home = makeHome(path.join(dir, 'home'), lab, [], passKey.path); // the host key is unknown: the modal asks
-  userSettings(userDataDir, 'Default Dark Modern');
+  writeUserSettings(userDataDir);
   const env = { ...process.env, HOME: home, PATH: `${cs.nodeBin}:${process.env.PATH}` };
 
   const vsix = path.join(ROOT, 'nginx-502-doctor.vsix');

@@ -205,3 +205,32 @@ export async function setColorTheme(page: Page, theme: string, kind: 'vs' | 'vs-
   await pickQuickItem(page, theme);
   await page.locator(`.monaco-workbench.${kind}`).waitFor({ state: 'attached', timeout: 15_000 });
 }
+
+/**
+ * The VS Code user settings of a test or bench run: a quiet workbench (no tips, updates,
+ * telemetry, trust prompts), the diagnosis window the CLI baseline uses, plus `extra`.
+ */
+export function writeUserSettings(userDataDir: string, extra: Record<string, unknown> = {}, theme = 'Default Dark Modern'): void {
+  const dir = path.join(userDataDir, 'User');
+  fs.mkdirSync(dir, { recursive: true });
+  const settings = {
+    'workbench.colorTheme': theme,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true,
+    'window.commandCenter': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'git.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
+    // As the CLI runs in the lab (Lab.diagnose: --since 10m).
+    'nginx502.diagnose.since': '10m',
+    ...extra,
+  };
+  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+}

@@ -17,23 +17,12 @@ import { knowledge } from '../../server/src/nginx/directives';
 import { NodeFileSource } from '../../server/src/nginx/files';
 import { NginxProject } from '../../server/src/nginx/project';
 import { NGINX, nginxVersion, covered, runNginxTest, type NginxVerdict } from './nginx';
+import { rng } from './rng';
 
 const run = promisify(execFile);
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'differential');
 const MUTATIONS_PER_BASE = Number(process.env.NGX502_MUTATIONS ?? 60);
 const CORPUS = process.env.NGX502_CORPUS ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
-
-/** A small deterministic PRNG (mulberry32), so failures can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tokens(text: string): Token[] {
   const lx = new Lexer(text, () => undefined);

@@ -17,6 +17,7 @@ import { loadFpmConfig, type FpmConfig } from '../../server/src/phpfpm/config';
 import { parseIni } from '../../server/src/phpfpm/ini';
 import { fpmKey } from '../../server/src/phpfpm/keys';
 import { PHP_FPM, runFpmTest, type FpmVerdict } from './phpfpm';
+import { rng } from './rng';
 
 const CORPUS = process.env.NGX502_CORPUS ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 const RUN_AS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -473,18 +474,6 @@ function specialCases(): Case[] {
     { name: 'very long line', family: 'absurd', main: header() + pool + 'php_value[x] = ' + 'a'.repeat(100000) + '\n' },
   ];
   return cases;
-}
-
-/** A small deterministic PRNG (mulberry32), so failures can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FUZZ_CHARS = ['"', "'", '(', ')', '[', ']', '{', '}', '|', '&', '^', '~', '!', '$', '${', '=', ';', '#', '\\', ' ', '\t', 'yes', 'none', 'E_ALL', ':', ',', '.', '-', '0', '\uFEFF', '\r'];

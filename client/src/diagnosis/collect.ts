@@ -9,6 +9,8 @@ import { knowledge } from '../../../server/src/nginx/directives';
 import { MemoryFileSource } from '../../../server/src/nginx/files';
 import { NginxProject, type Tree } from '../../../server/src/nginx/project';
 import { findMainConfig } from '../../../server/src/nginx/project';
+import { parse } from '../../../server/src/nginx/parser';
+import { walk } from '../../../server/src/nginx/ast';
 import { configFacts, backendNames, type ConfigFacts } from './config-facts';
 import { configFiles } from './probes/config-files';
 import { nginxDump, type ConfigFiles } from './probes/config-dump';
@@ -299,10 +301,14 @@ async function readConfigTree(
     for (const [f, text] of got.files) {
       if (files.has(f)) continue;
       files.set(f, text);
-      for (const m of text.matchAll(/^\s*include\s+["']?([^;"'\s]+)["']?\s*;/gm)) {
-        const p = m[1].startsWith('/') ? m[1] : path.join(prefix, m[1]);
+      // The include directives as nginx reads them (quotes, escapes, several per line).
+      walk(parse(text).nodes, (d) => {
+        if (d.name !== 'include' || d.block || d.args.length !== 1) return undefined;
+        const v = d.args[0].value;
+        const p = v.startsWith('/') ? v : path.join(prefix, v);
         if (!next.includes(p)) next.push(p);
-      }
+        return undefined;
+      });
     }
     pending = next.filter((p) => !files.has(p));
   }
